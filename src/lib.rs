@@ -3,18 +3,28 @@
 //!
 //! # Layout
 //! Data flows one way (design.md):
-//! `config` → `scheduler` → `fetch` (+ `charset`) → `parse` (feeds) / `extract` (HTML,
-//! with `dates`) → `normalize` (with `text`, `sanitize`, `urlnorm`, `provinces`) →
-//! `dedup` → `store` → `render` → `http`.
+//! `config` → `schedule` → `poller`, which runs `fetch` (+ `charset`) → `parse` (feeds) or
+//! `extract` (HTML, with `dates`) → `normalize` (with `text`, `sanitize`, `urlnorm`,
+//! `provinces`) → `archive` (dedup decisions with `dedup`; the in-memory catalog) →
+//! `store` (sled, behind a trait) → `render` → `http`. `app` wires the commands together.
 
+pub mod app;
+pub mod archive;
 pub mod charset;
+pub mod config;
 pub mod dates;
 pub mod dedup;
 pub mod extract;
 pub mod fetch;
+pub mod http;
 pub mod model;
+pub mod normalize;
+pub mod parse;
+pub mod poller;
 pub mod provinces;
 pub mod render;
 pub mod sanitize;
+pub mod schedule;
+pub mod store;
 pub mod text;
 pub mod urlnorm;

@@ -22,6 +22,8 @@ pub struct FeedMeta {
     /// Newest change in the store (lastBuildDate / updated).
     pub updated: DateTime<Utc>,
     pub ttl_minutes: u32,
+    /// Province slug → display name.
+    pub province_names: HashMap<String, String>,
 }
 
 pub type Sources = HashMap<String, SourceInfo>;
@@ -63,7 +65,7 @@ pub fn sources_page(_meta: &FeedMeta, _rows: &[(SourceInfo, SourceState)]) -> St
 }
 
 /// The sources as OPML 2.0.
-pub fn opml(_title: &str, _sources: &[SourceInfo]) -> String {
+pub fn opml(_title: &str, _sources: &[SourceInfo], _base_url: &str) -> String {
     String::new()
 }
 

@@ -1,0 +1,185 @@
+//! The commands behind the CLI: the daemon, one polling pass, export. Each takes a loaded
+//! config and returns typed errors; `main.rs` only parses arguments and reports.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use crate::archive::Archive;
+use crate::config::{Config, Source};
+use crate::fetch::{FetchError, Fetcher};
+use crate::http::{self, AppState};
+use crate::poller::{PollOutcome, Poller};
+use crate::schedule;
+use crate::store::{SledStore, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("HTTP client: {0}")]
+    Fetch(#[from] FetchError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+    #[error("unknown source id {0:?}")]
+    UnknownSource(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Open the store named by the config and build the in-memory indexes.
+pub fn open_archive(config: &Config) -> Result<Arc<Archive>, AppError> {
+    let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.store.path)?);
+    let archive = Archive::new(store)?;
+    info!(
+        path = %config.store.path.display(),
+        items = archive.len(),
+        bytes = archive.store().size_on_disk().unwrap_or(0),
+        "store open"
+    );
+    Ok(Arc::new(archive))
+}
+
+pub fn poller(config: &Config, archive: Arc<Archive>) -> Result<Arc<Poller>, AppError> {
+    for s in config.sources.iter().filter(|s| s.insecure_tls) {
+        warn!(source = %s.id, "insecure_tls: certificate checks are off for this source");
+    }
+    Ok(Arc::new(Poller {
+        archive,
+        fetcher: Fetcher::new(config.poll.fetch.clone())?,
+        poll: config.poll.clone(),
+        completed: tokio::sync::watch::channel(0).0,
+    }))
+}
+
+/// A running daemon (for tests and `run`): the bound address and a way to stop it.
+pub struct Daemon {
+    pub addr: SocketAddr,
+    pub archive: Arc<Archive>,
+    /// Number of polls finished so far (`wait_for` it instead of sleeping).
+    pub polls: tokio::sync::watch::Receiver<u64>,
+    cancel: CancellationToken,
+    handle: tokio::task::JoinHandle<Result<(), AppError>>,
+}
+
+impl Daemon {
+    /// Stop polling, finish in-flight responses, flush the store.
+    pub async fn shutdown(self) -> Result<(), AppError> {
+        self.cancel.cancel();
+        self.handle
+            .await
+            .map_err(|e| AppError::Other(format!("daemon task: {e}")))?
+    }
+}
+
+/// Bind, start polling and serving; returns once the server accepts connections.
+pub async fn start(config: Config) -> Result<Daemon, AppError> {
+    let listener = TcpListener::bind(&config.server.listen)
+        .await
+        .map_err(|source| AppError::Listen {
+            addr: config.server.listen.clone(),
+            source,
+        })?;
+    start_on(config, listener).await
+}
+
+pub async fn start_on(config: Config, listener: TcpListener) -> Result<Daemon, AppError> {
+    let addr = listener.local_addr().map_err(AppError::Serve)?;
+    let archive = open_archive(&config)?;
+    let poller = poller(&config, archive.clone())?;
+    let polls = poller.completed.subscribe();
+    let cancel = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    schedule::spawn_all(
+        poller,
+        config.sources.clone(),
+        config.poll.concurrency,
+        cancel.clone(),
+        &tracker,
+    );
+    tracker.close();
+    let config = Arc::new(config);
+    let app = http::router(AppState::new(archive.clone(), config.clone()));
+    let stop = cancel.clone();
+    let store_archive = archive.clone();
+    let handle = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
+        // Polls in flight are cancelled at their next await point; give them a moment
+        // to commit what they already hold.
+        if tokio::time::timeout(Duration::from_secs(10), tracker.wait())
+            .await
+            .is_err()
+        {
+            warn!("some polls did not stop within 10 s");
+        }
+        let store = store_archive.store().clone();
+        tokio::task::spawn_blocking(move || store.flush())
+            .await
+            .map_err(|e| AppError::Other(e.to_string()))??;
+        info!("store flushed; bye");
+        served.map_err(AppError::Serve)
+    });
+    info!(%addr, sources = config.sources.len(), "serving");
+    Ok(Daemon {
+        addr,
+        archive,
+        polls,
+        cancel,
+        handle,
+    })
+}
+
+/// The daemon until `shutdown` resolves (SIGINT/SIGTERM in `main`).
+pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), AppError> {
+    let daemon = start(config).await?;
+    shutdown.await;
+    info!("shutting down");
+    daemon.shutdown().await
+}
+
+/// One pass over the chosen sources (all when `only` is empty), concurrently within the
+/// configured limits. Outcomes come back in config order.
+pub async fn poll_once(config: &Config, only: &[String]) -> Result<Vec<PollOutcome>, AppError> {
+    for id in only {
+        if config.source(id).is_none() {
+            return Err(AppError::UnknownSource(id.clone()));
+        }
+    }
+    let sources: Vec<Source> = config
+        .sources
+        .iter()
+        .filter(|s| only.is_empty() || only.contains(&s.id))
+        .cloned()
+        .collect();
+    let archive = open_archive(config)?;
+    let poller = poller(config, archive.clone())?;
+    let permits = Arc::new(tokio::sync::Semaphore::new(config.poll.concurrency.max(1)));
+    let mut tasks = Vec::new();
+    for source in sources {
+        let poller = poller.clone();
+        let permits = permits.clone();
+        tasks.push(tokio::spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            poller.poll(&source).await
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.map_err(|e| AppError::Other(format!("poll task: {e}")))?);
+    }
+    archive.store().flush()?;
+    Ok(out)
+}

@@ -1,0 +1,509 @@
+//! The dedup stage and the read side: decides whether a candidate is a new item, an
+//! update of a known one, or a new report of a known story; commits each poll's writes as
+//! one store transaction; answers feed queries from a compact in-memory catalog so that no
+//! request path scans the store (design.md "Store").
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+
+use crate::dedup::{self, StoryIndex};
+use crate::model::{Item, Revision, SourceState, Story};
+use crate::normalize::Candidate;
+use crate::store::{Batch, IndexEntry, KeyHit, Store, StoreError};
+
+/// How far back the story index reaches at start-up. Reports of one event arrive within
+/// days; older items never need to be matched again.
+const STORY_INDEX_DAYS: i64 = 60;
+
+/// Outcome of ingesting one poll.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IngestReport {
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// New items that joined an existing story from another source.
+    pub clustered: usize,
+    /// Entries whose keys were pruned earlier (tombstones) and were ignored.
+    pub tombstoned: usize,
+}
+
+#[derive(Debug, Clone)]
+struct CatEntry {
+    published: i64,
+    source: String,
+    provinces: Vec<String>,
+    story: String,
+    search: String,
+}
+
+#[derive(Debug, Default)]
+struct Catalog {
+    entries: HashMap<String, CatEntry>,
+    order: BTreeSet<(i64, String)>,
+    stories: HashMap<String, Vec<String>>,
+}
+
+impl Catalog {
+    fn insert(&mut self, id: &str, e: &IndexEntry) {
+        self.remove(id);
+        self.order.insert((e.published, id.to_string()));
+        let members = self.stories.entry(e.story.clone()).or_default();
+        if !members.iter().any(|m| m == id) {
+            members.push(id.to_string());
+        }
+        self.entries.insert(
+            id.to_string(),
+            CatEntry {
+                published: e.published,
+                source: e.source.clone(),
+                provinces: e.provinces.clone(),
+                story: e.story.clone(),
+                search: e.search.clone(),
+            },
+        );
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(old) = self.entries.remove(id) {
+            self.order.remove(&(old.published, id.to_string()));
+            if let Some(members) = self.stories.get_mut(&old.story) {
+                members.retain(|m| m != id);
+                if members.is_empty() {
+                    self.stories.remove(&old.story);
+                }
+            }
+        }
+    }
+
+    /// The earliest report of a story leads it.
+    fn lead_of(&self, story: &str) -> Option<&str> {
+        self.stories.get(story)?.iter().min_by_key(|m| {
+            (
+                self.entries.get(m.as_str()).map(|e| e.published).unwrap_or(i64::MAX),
+                m.as_str(),
+            )
+        }).map(|s| s.as_str())
+    }
+}
+
+/// A feed query (the HTTP and export filters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    /// Province slug.
+    pub province: Option<String>,
+    pub source: Option<String>,
+    /// Already folded search phrase.
+    pub q: Option<String>,
+    pub cooperation: bool,
+    pub limit: usize,
+    /// Only stories whose lead was published strictly before this Unix time.
+    pub before: Option<i64>,
+}
+
+impl Default for Query {
+    fn default() -> Self {
+        Query {
+            province: None,
+            source: None,
+            q: None,
+            cooperation: false,
+            limit: 50,
+            before: None,
+        }
+    }
+}
+
+/// One page of results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub stories: Vec<Story>,
+    /// Cursor for the next (older) page, when the page was full.
+    pub next_before: Option<DateTime<Utc>>,
+}
+
+struct Inner {
+    catalog: Catalog,
+    stories: StoryIndex,
+}
+
+pub struct Archive {
+    store: Arc<dyn Store>,
+    inner: RwLock<Inner>,
+    /// Serialises ingestion: dedup decisions read, then write, and must not interleave.
+    write: std::sync::Mutex<()>,
+}
+
+fn poisoned() -> StoreError {
+    StoreError::Io("internal lock poisoned by an earlier panic".into())
+}
+
+impl Archive {
+    /// Build the in-memory indexes from the store's compact index tree.
+    pub fn new(store: Arc<dyn Store>) -> Result<Archive, StoreError> {
+        let mut catalog = Catalog::default();
+        let mut stories = StoryIndex::new();
+        let horizon = Utc::now().timestamp() - STORY_INDEX_DAYS * 86_400;
+        for (id, entry) in store.index_entries()? {
+            if entry.published >= horizon {
+                if let Some(published) = DateTime::from_timestamp(entry.published, 0) {
+                    stories.insert(
+                        &id,
+                        &entry.story,
+                        &entry.source,
+                        published.with_timezone(&crate::model::vn_offset()),
+                        &entry.fingerprint,
+                    );
+                }
+            }
+            catalog.insert(&id, &entry);
+        }
+        Ok(Archive {
+            store,
+            inner: RwLock::new(Inner { catalog, stories }),
+            write: std::sync::Mutex::new(()),
+        })
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.read().map(|i| i.catalog.entries.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True when any strong key (guid or URL) of the candidate is already known (live or
+    /// tombstoned): such entries need no article-page fetch.
+    pub fn is_known(&self, keys: &[String]) -> Result<bool, StoreError> {
+        for k in lookup_keys(keys) {
+            if self.store.lookup_key(k)?.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Ingest one poll's candidates and the source's new state as one transaction.
+    /// Blocking (sled I/O and flush): call from `spawn_blocking`.
+    pub fn ingest(
+        &self,
+        source: &str,
+        candidates: Vec<Candidate>,
+        state: SourceState,
+    ) -> Result<IngestReport, StoreError> {
+        let _writer = self.write.lock().map_err(|_| poisoned())?;
+        let mut report = IngestReport::default();
+        let mut batch = Batch::default();
+        // Decisions made earlier in this batch, which the store does not see yet.
+        let mut batch_keys: HashMap<String, String> = HashMap::new();
+        let mut batch_items: HashMap<String, usize> = HashMap::new();
+        let mut story_members: HashMap<String, Vec<String>> = HashMap::new();
+        let mut new_index: Vec<(String, IndexEntry, crate::dedup::Fingerprint)> = Vec::new();
+
+        for cand in candidates {
+            let mut hit: Option<KeyHit> = None;
+            for k in lookup_keys(&cand.keys) {
+                if let Some(id) = batch_keys.get(k) {
+                    hit = Some(KeyHit::Live(id.clone()));
+                    break;
+                }
+                if let Some(h) = self.store.lookup_key(k)? {
+                    hit = Some(h);
+                    break;
+                }
+            }
+            match hit {
+                Some(KeyHit::Tombstone(_)) => report.tombstoned += 1,
+                Some(KeyHit::Live(id)) => {
+                    for k in &cand.keys {
+                        if !batch_keys.contains_key(k) {
+                            if self.store.lookup_key(k)?.is_none() {
+                                batch.keys.push((k.clone(), id.clone()));
+                            }
+                            batch_keys.insert(k.clone(), id.clone());
+                        }
+                    }
+                    let existing = match batch_items.get(&id) {
+                        Some(&i) => Some(batch.items[i].clone()),
+                        None => self.store.item(&id)?,
+                    };
+                    let Some(old) = existing else {
+                        // A key without its item (e.g. a crash between trees is impossible
+                        // with transactions, but be safe): treat as unchanged.
+                        report.unchanged += 1;
+                        continue;
+                    };
+                    if let Some(updated) = apply_update(&old, &cand) {
+                        let story = self
+                            .inner
+                            .read()
+                            .map_err(|_| poisoned())?
+                            .catalog
+                            .entries
+                            .get(&id)
+                            .map(|e| e.story.clone())
+                            .unwrap_or_else(|| id.clone());
+                        let entry = index_entry(&updated, &cand, story);
+                        new_index.push((id.clone(), entry.clone(), cand.fingerprint.clone()));
+                        batch.index.push((id.clone(), entry));
+                        match batch_items.get(&id) {
+                            Some(&i) => batch.items[i] = updated,
+                            None => {
+                                batch_items.insert(id.clone(), batch.items.len());
+                                batch.items.push(updated);
+                            }
+                        }
+                        report.updated += 1;
+                    } else {
+                        report.unchanged += 1;
+                    }
+                }
+                None => {
+                    let Some(first) = cand.keys.first() else { continue };
+                    let id = dedup::item_id(first);
+                    let inner = self.inner.read().map_err(|_| poisoned())?;
+                    let story = inner
+                        .stories
+                        .find(source, cand.item.published, &cand.fingerprint)
+                        .filter(|s| s != &id);
+                    let story_id = story.clone().unwrap_or_else(|| id.clone());
+                    let mut members = match story_members.get(&story_id) {
+                        Some(m) => m.clone(),
+                        None => inner.catalog.stories.get(&story_id).cloned().unwrap_or_default(),
+                    };
+                    drop(inner);
+                    if story.is_some() {
+                        report.clustered += 1;
+                    }
+                    if !members.contains(&id) {
+                        members.push(id.clone());
+                    }
+                    story_members.insert(story_id.clone(), members);
+                    let mut item = cand.item.clone();
+                    item.id = id.clone();
+                    for k in &cand.keys {
+                        batch.keys.push((k.clone(), id.clone()));
+                        batch_keys.insert(k.clone(), id.clone());
+                    }
+                    let entry = index_entry(&item, &cand, story_id);
+                    new_index.push((id.clone(), entry.clone(), cand.fingerprint.clone()));
+                    batch.index.push((id.clone(), entry));
+                    batch_items.insert(id.clone(), batch.items.len());
+                    batch.items.push(item);
+                    report.new += 1;
+                }
+            }
+        }
+        batch.stories = story_members.into_iter().collect();
+        batch.source_state = Some((source.to_string(), state));
+        self.store.commit(batch)?;
+
+        // Only what is durable becomes visible.
+        let mut inner = self.inner.write().map_err(|_| poisoned())?;
+        for (id, entry, fp) in new_index {
+            if let Some(published) = DateTime::from_timestamp(entry.published, 0) {
+                inner.stories.remove(&id);
+                inner.stories.insert(
+                    &id,
+                    &entry.story,
+                    &entry.source,
+                    published.with_timezone(&crate::model::vn_offset()),
+                    &fp,
+                );
+            }
+            inner.catalog.insert(&id, &entry);
+        }
+        Ok(report)
+    }
+
+    /// Record a source's state without items (errors, 304s, unchanged bodies).
+    pub fn put_source_state(&self, source: &str, state: SourceState) -> Result<(), StoreError> {
+        let _writer = self.write.lock().map_err(|_| poisoned())?;
+        self.store.commit(Batch {
+            source_state: Some((source.to_string(), state)),
+            ..Batch::default()
+        })
+    }
+
+    pub fn source_state(&self, source: &str) -> Result<Option<SourceState>, StoreError> {
+        self.store.source_state(source)
+    }
+
+    /// Stories matching the query, newest lead first.
+    pub fn query(&self, q: &Query) -> Result<Page, StoreError> {
+        let mut picked: Vec<(String, Vec<String>, i64)> = Vec::new();
+        let mut next_before = None;
+        {
+            let inner = self.inner.read().map_err(|_| poisoned())?;
+            let cat = &inner.catalog;
+            let upper = q.before.unwrap_or(i64::MAX);
+            for (ts, id) in cat.order.range(..(upper, String::new())).rev() {
+                let Some(entry) = cat.entries.get(id) else { continue };
+                if cat.lead_of(&entry.story) != Some(id.as_str()) {
+                    continue;
+                }
+                let members: Vec<&String> = cat.stories.get(&entry.story).map(|m| m.iter().collect()).unwrap_or_default();
+                let member_entries: Vec<&CatEntry> =
+                    members.iter().filter_map(|m| cat.entries.get(m.as_str())).collect();
+                if !story_matches(q, &member_entries) {
+                    continue;
+                }
+                if picked.len() == q.limit {
+                    next_before = DateTime::from_timestamp(picked.last().map(|p| p.2).unwrap_or(*ts), 0);
+                    break;
+                }
+                let mut others: Vec<(i64, String)> = members
+                    .iter()
+                    .filter(|m| m.as_str() != id)
+                    .map(|m| (cat.entries.get(m.as_str()).map(|e| e.published).unwrap_or(0), (*m).clone()))
+                    .collect();
+                others.sort();
+                picked.push((id.clone(), others.into_iter().map(|(_, m)| m).collect(), *ts));
+            }
+        }
+        let mut stories = Vec::with_capacity(picked.len());
+        for (lead, others, _) in picked {
+            let Some(lead) = self.store.item(&lead)? else { continue };
+            let mut items = Vec::new();
+            for o in others {
+                if let Some(item) = self.store.item(&o)? {
+                    items.push(item);
+                }
+            }
+            stories.push(Story { lead, others: items });
+        }
+        Ok(Page { stories, next_before })
+    }
+
+    /// Item counts per province slug (stories counted once per province).
+    pub fn province_counts(&self) -> HashMap<String, usize> {
+        let mut out = HashMap::new();
+        if let Ok(inner) = self.inner.read() {
+            for e in inner.catalog.entries.values() {
+                for p in &e.provinces {
+                    *out.entry(p.clone()).or_insert(0) += 1;
+                }
+            }
+        }
+        out
+    }
+
+    /// Items per source.
+    pub fn source_counts(&self) -> HashMap<String, usize> {
+        let mut out = HashMap::new();
+        if let Ok(inner) = self.inner.read() {
+            for e in inner.catalog.entries.values() {
+                *out.entry(e.source.clone()).or_insert(0) += 1;
+            }
+        }
+        out
+    }
+
+    /// Remove items published before `before` (keys stay as tombstones).
+    pub fn prune_before(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let _writer = self.write.lock().map_err(|_| poisoned())?;
+        let mut total = 0;
+        loop {
+            let ids = self.store.older_than(before, 500)?;
+            if ids.is_empty() {
+                break;
+            }
+            total += self.store.prune(&ids)?;
+            let mut inner = self.inner.write().map_err(|_| poisoned())?;
+            for id in &ids {
+                inner.catalog.remove(id);
+                inner.stories.remove(id);
+            }
+        }
+        Ok(total)
+    }
+}
+
+/// Keys used to recognise a known item. The folded-title key is only consulted when the
+/// entry has no guid and no link: two different notices titled "Thông báo" on one day
+/// must not merge just because their titles fold alike.
+fn lookup_keys(keys: &[String]) -> impl Iterator<Item = &String> {
+    let strong = keys.iter().any(|k| !k.starts_with("t:"));
+    keys.iter().filter(move |k| !strong || !k.starts_with("t:"))
+}
+
+fn index_entry(item: &Item, cand: &Candidate, story: String) -> IndexEntry {
+    IndexEntry {
+        published: item.published.timestamp(),
+        source: item.source.clone(),
+        provinces: item.provinces.clone(),
+        story,
+        search: cand.search.clone(),
+        fingerprint: cand.fingerprint.clone(),
+    }
+}
+
+/// The updated record when the source changed title, summary or body; `None` when nothing
+/// a reader would notice changed.
+fn apply_update(old: &Item, cand: &Candidate) -> Option<Item> {
+    let new = &cand.item;
+    let content_changed = new.content_html.is_some() && new.content_html != old.content_html;
+    let summary_changed = !new.summary.is_empty() && new.summary != old.summary;
+    if new.title == old.title && !content_changed && !summary_changed {
+        return None;
+    }
+    let mut item = old.clone();
+    item.revisions.push(Revision {
+        title: old.title.clone(),
+        summary: old.summary.clone(),
+        content_html: old.content_html.clone(),
+        replaced_at: new.first_seen,
+    });
+    item.title = new.title.clone();
+    if summary_changed {
+        item.summary = new.summary.clone();
+    }
+    if content_changed {
+        item.content_html = new.content_html.clone();
+    }
+    for p in &new.provinces {
+        if !item.provinces.contains(p) {
+            item.provinces.push(p.clone());
+        }
+    }
+    item.updated = Some(new.first_seen);
+    Some(item)
+}
+
+fn story_matches(q: &Query, members: &[&CatEntry]) -> bool {
+    if let Some(p) = &q.province {
+        if !members.iter().any(|m| m.provinces.iter().any(|x| x == p)) {
+            return false;
+        }
+    }
+    if let Some(s) = &q.source {
+        if !members.iter().any(|m| &m.source == s) {
+            return false;
+        }
+    }
+    if let Some(text) = &q.q {
+        if !members.iter().any(|m| m.search.contains(text.as_str())) {
+            return false;
+        }
+    }
+    if q.cooperation {
+        let mut provinces: Vec<&String> = Vec::new();
+        for m in members {
+            for p in &m.provinces {
+                if !provinces.contains(&p) {
+                    provinces.push(p);
+                }
+            }
+        }
+        if provinces.len() < 2 {
+            return false;
+        }
+    }
+    true
+}

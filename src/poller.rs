@@ -1,0 +1,450 @@
+//! One poll of one source: fetch → parse or extract (→ follow article pages) → normalise →
+//! dedup/store, and the source's new state. Errors never escape: they become the
+//! source's state, so one broken source never stops the others.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use tracing::{Instrument, info, info_span, warn};
+use url::Url;
+
+use crate::archive::{Archive, IngestReport};
+use crate::config::{PollConfig, Source, SourceKind};
+use crate::fetch::{FetchError, FetchOutcome, FetchRequest, Fetched, Fetcher};
+use crate::model::{RawEntry, SourceState, vn_offset};
+use crate::normalize::{Candidate, normalize};
+use crate::{charset, extract, parse, schedule};
+
+/// What happened to one source in one poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollStatus {
+    New,
+    Updated,
+    Unchanged,
+    NotModified,
+    Error(String),
+}
+
+impl PollStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PollStatus::New => "new",
+            PollStatus::Updated => "updated",
+            PollStatus::Unchanged => "unchanged",
+            PollStatus::NotModified => "not-modified",
+            PollStatus::Error(_) => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollOutcome {
+    pub source: String,
+    pub status: PollStatus,
+    pub report: IngestReport,
+    /// Entries the source offered in this poll.
+    pub entries: usize,
+    pub next_poll: DateTime<Utc>,
+}
+
+/// Everything a poll needs, shared by all poll tasks.
+pub struct Poller {
+    pub archive: Arc<Archive>,
+    pub fetcher: Fetcher,
+    pub poll: PollConfig,
+    /// Count of finished polls: explicit readiness for tests and tools, no sleeping.
+    pub completed: tokio::sync::watch::Sender<u64>,
+}
+
+/// Why a poll failed, with a reason for people and a delay request for the scheduler.
+struct Failure {
+    message: String,
+    retry_after: Option<Duration>,
+}
+
+impl From<FetchError> for Failure {
+    fn from(e: FetchError) -> Self {
+        Failure {
+            retry_after: e.retry_after(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure {
+            message,
+            retry_after: None,
+        }
+    }
+}
+
+/// The entries of a successful fetch plus the scheduling hints it carried.
+struct Harvest {
+    entries: Vec<RawEntry>,
+    base: Url,
+    ttl: Option<Duration>,
+}
+
+impl Poller {
+    pub async fn poll(&self, source: &Source) -> PollOutcome {
+        let span = info_span!("poll", source = %source.id, url = %source.url);
+        let outcome = self.poll_inner(source).instrument(span).await;
+        self.completed.send_modify(|n| *n += 1);
+        outcome
+    }
+
+    async fn poll_inner(&self, source: &Source) -> PollOutcome {
+        let now = Utc::now();
+        let mut state = match self.archive.source_state(&source.id) {
+            Ok(s) => s.unwrap_or_default(),
+            Err(e) => {
+                warn!(error = %e, "cannot read source state; starting fresh");
+                SourceState::default()
+            }
+        };
+        // A remembered permanent redirect and validators only hold for the URL they were
+        // learned for: editing the config's URL starts over.
+        if state.configured_url.as_deref() != Some(source.url.as_str()) {
+            state = SourceState {
+                items_seen: state.items_seen,
+                configured_url: Some(source.url.to_string()),
+                ..SourceState::default()
+            };
+        }
+        state.last_attempt = Some(now);
+        let url = state
+            .effective_url
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
+            .unwrap_or_else(|| source.url.clone());
+        let request = FetchRequest {
+            url,
+            etag: state.etag.clone(),
+            last_modified: state.last_modified.clone(),
+            insecure_tls: source.insecure_tls,
+        };
+
+        let result = self.fetch_and_ingest(source, &request, &mut state).await;
+        let (status, report, entries, hint) = match result {
+            Ok((status, report, entries, hint)) => (status, report, entries, hint),
+            Err(f) => {
+                state.consecutive_failures += 1;
+                let first = state.last_status.as_deref() != Some("error")
+                    || state.last_error.as_deref() != Some(f.message.as_str());
+                // Log once per change of state, not once per retry.
+                if first {
+                    warn!(error = %f.message, failures = state.consecutive_failures, "poll failed");
+                }
+                state.last_error = Some(f.message.clone());
+                let next = schedule::after_failure(
+                    now,
+                    source.interval,
+                    self.poll.max_backoff,
+                    state.consecutive_failures,
+                    f.retry_after,
+                );
+                state.last_status = Some("error".into());
+                state.next_poll = Some(next);
+                if let Err(e) = self.archive.put_source_state(&source.id, state) {
+                    warn!(error = %e, "cannot save source state");
+                }
+                return PollOutcome {
+                    source: source.id.clone(),
+                    status: PollStatus::Error(f.message),
+                    report: IngestReport::default(),
+                    entries: 0,
+                    next_poll: next,
+                };
+            }
+        };
+        let next = schedule::after_success(now, source.interval, hint, self.poll.max_backoff);
+        if state.last_status.as_deref() == Some("error") {
+            info!("source recovered");
+        }
+        info!(status = status.as_str(), new = report.new, updated = report.updated, "polled");
+        state.next_poll = Some(next);
+        // The state was already committed with the items; save the schedule too.
+        if let Err(e) = self.archive.put_source_state(&source.id, state) {
+            warn!(error = %e, "cannot save source state");
+        }
+        PollOutcome {
+            source: source.id.clone(),
+            status,
+            report,
+            entries,
+            next_poll: next,
+        }
+    }
+
+    async fn fetch_and_ingest(
+        &self,
+        source: &Source,
+        request: &FetchRequest,
+        state: &mut SourceState,
+    ) -> Result<(PollStatus, IngestReport, usize, Option<Duration>), Failure> {
+        let fetched = match self.fetcher.fetch(request).await? {
+            FetchOutcome::NotModified => {
+                mark_success(state, "not-modified");
+                return Ok((PollStatus::NotModified, IngestReport::default(), 0, None));
+            }
+            FetchOutcome::Fetched(f) => f,
+        };
+        if let Some(to) = &fetched.permanent_redirect {
+            info!(to = %to, "source moved permanently; polling the new URL from now on");
+            state.effective_url = Some(to.to_string());
+        }
+        let hash = hex(&Sha256::digest(&fetched.body));
+        // Servers that ignore validators resend the same bytes: skip all the work.
+        if state.body_hash.as_deref() == Some(hash.as_str()) {
+            state.etag = fetched.etag.clone().or(state.etag.take());
+            state.last_modified = fetched.last_modified.clone().or(state.last_modified.take());
+            mark_success(state, "unchanged");
+            return Ok((PollStatus::Unchanged, IngestReport::default(), 0, fetched.max_age));
+        }
+        let harvest = self.harvest(source, &fetched).await?;
+        let max_age = fetched.max_age;
+        let hint = match (max_age, harvest.ttl) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let entries = harvest.entries.len();
+        let now = Utc::now();
+        let mut candidates = self
+            .normalize_all(source, harvest.entries.clone(), &harvest.base, now)
+            .await?;
+        if source.html.as_ref().is_some_and(|h| h.follow) {
+            candidates = self
+                .follow_articles(source, harvest.entries, candidates, &harvest.base, now)
+                .await;
+        }
+        let date_missing = candidates.iter().filter(|c| c.date_missing).count() as u64;
+        let mojibake = candidates.iter().filter(|c| c.mojibake).count() as u64;
+        if mojibake > 0 {
+            warn!(items = mojibake, "text looks double-decoded (mojibake); check the source's charset");
+        }
+        state.etag = fetched.etag.clone();
+        state.last_modified = fetched.last_modified.clone();
+        state.body_hash = Some(hash);
+        state.unparsed_dates += date_missing;
+        state.mojibake += mojibake;
+        mark_success(state, "unchanged");
+        let archive = self.archive.clone();
+        let id = source.id.clone();
+        let mut st = state.clone();
+        let report = tokio::task::spawn_blocking(move || {
+            let r = archive.ingest(&id, candidates, st.clone())?;
+            // The schedule and these counters are saved by the caller right after.
+            st.items_seen += r.new as u64;
+            st.last_status = Some(status_of(&r).as_str().to_string());
+            Ok::<_, crate::store::StoreError>((r, st))
+        })
+        .await
+        .map_err(|e| Failure::from(format!("ingest task failed: {e}")))?
+        .map_err(|e| Failure::from(format!("store error: {e}")))?;
+        let (report, st) = report;
+        *state = st;
+        Ok((status_of(&report), report, entries, hint))
+    }
+
+    /// Parse or extract the fetched body according to the source's kind.
+    async fn harvest(&self, source: &Source, fetched: &Fetched) -> Result<Harvest, Failure> {
+        let header_charset = fetched
+            .content_type
+            .as_deref()
+            .and_then(charset::charset_from_content_type);
+        let is_feed = match source.kind {
+            SourceKind::Feed => true,
+            SourceKind::Html => false,
+            SourceKind::Auto => parse::looks_like_feed(&fetched.body),
+        };
+        if is_feed {
+            let bytes = charset::feed_bytes(&fetched.body, header_charset.as_deref()).into_owned();
+            let feed = parse::parse_feed_async(bytes.into(), fetched.final_url.clone())
+                .await
+                .map_err(|e| Failure::from(e.to_string()))?;
+            if feed.truncated > 0 {
+                warn!(dropped = feed.truncated, "feed has too many entries; kept the first {}", parse::MAX_ENTRIES);
+            }
+            return Ok(Harvest {
+                entries: feed.entries,
+                base: fetched.final_url.clone(),
+                ttl: feed.ttl,
+            });
+        }
+        let text = charset::decode_text(&fetched.body, header_charset.as_deref());
+        let Some(rules) = source.html.clone() else {
+            // `auto` found a page without selectors: use the feed it advertises, if any.
+            let links = extract::feed_links(&text, &fetched.final_url);
+            let Some(feed_url) = links.first().and_then(|l| Url::parse(l).ok()) else {
+                return Err(Failure::from(format!(
+                    "{} is an HTML page with no feed link and the source has no [source.html] selectors (try `zonewire probe {}`)",
+                    fetched.final_url, fetched.final_url
+                )));
+            };
+            info!(feed = %feed_url, "page advertises a feed; reading it");
+            let req = FetchRequest {
+                url: feed_url,
+                etag: None,
+                last_modified: None,
+                insecure_tls: source.insecure_tls,
+            };
+            let f = match self.fetcher.fetch(&req).await? {
+                FetchOutcome::Fetched(f) => f,
+                FetchOutcome::NotModified => return Err(Failure::from("advertised feed answered 304 to an unconditional request".to_string())),
+            };
+            let cs = f.content_type.as_deref().and_then(charset::charset_from_content_type);
+            let bytes = charset::feed_bytes(&f.body, cs.as_deref()).into_owned();
+            let feed = parse::parse_feed_async(bytes.into(), f.final_url.clone())
+                .await
+                .map_err(|e| Failure::from(format!("advertised feed {}: {e}", f.final_url)))?;
+            return Ok(Harvest {
+                entries: feed.entries,
+                base: f.final_url,
+                ttl: feed.ttl,
+            });
+        };
+        let page_url = fetched.final_url.clone();
+        let entries = tokio::task::spawn_blocking(move || {
+            extract::extract_list(&text, &page_url, &rules, Utc::now().with_timezone(&vn_offset()))
+        })
+        .await
+        .map_err(|e| Failure::from(format!("extraction task failed: {e}")))?
+        .map_err(|e| Failure::from(e.to_string()))?;
+        Ok(Harvest {
+            entries,
+            base: fetched.final_url.clone(),
+            ttl: None,
+        })
+    }
+
+    async fn normalize_all(
+        &self,
+        source: &Source,
+        entries: Vec<RawEntry>,
+        base: &Url,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Candidate>, Failure> {
+        let id = source.id.clone();
+        let province = source.province.clone();
+        let base = base.clone();
+        tokio::task::spawn_blocking(move || {
+            entries
+                .into_iter()
+                .filter_map(|e| normalize(e, &id, province.as_deref(), &base, now))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| Failure::from(format!("normalisation task failed: {e}")))
+    }
+
+    /// Fetch the article page of each *new* entry (once, politely, bounded per poll) and
+    /// merge body, exact date and canonical link into it.
+    async fn follow_articles(
+        &self,
+        source: &Source,
+        entries: Vec<RawEntry>,
+        candidates: Vec<Candidate>,
+        base: &Url,
+        now: DateTime<Utc>,
+    ) -> Vec<Candidate> {
+        let Some(rules) = source.html.clone() else { return candidates };
+        let mut out = Vec::with_capacity(candidates.len());
+        let mut followed = 0usize;
+        // `normalize` drops unusable entries, so pair candidates back up by link.
+        for cand in candidates {
+            let known = self.archive.is_known(&cand.keys).unwrap_or(true);
+            let raw = entries
+                .iter()
+                .find(|e| {
+                    e.link.as_deref().and_then(|l| crate::urlnorm::canonicalize(l, Some(base)))
+                        == Some(cand.item.link.clone())
+                })
+                .cloned();
+            let (false, Some(mut raw), true) = (known, raw, followed < self.poll.max_follow) else {
+                out.push(cand);
+                continue;
+            };
+            let Ok(url) = Url::parse(&cand.item.link) else {
+                out.push(cand);
+                continue;
+            };
+            followed += 1;
+            let req = FetchRequest {
+                url: url.clone(),
+                etag: None,
+                last_modified: None,
+                insecure_tls: source.insecure_tls,
+            };
+            match self.fetcher.fetch(&req).await {
+                Ok(FetchOutcome::Fetched(page)) => {
+                    let cs = page.content_type.as_deref().and_then(charset::charset_from_content_type);
+                    let html = charset::decode_text(&page.body, cs.as_deref());
+                    let rules = rules.clone();
+                    let page_url = page.final_url.clone();
+                    let article = tokio::task::spawn_blocking(move || {
+                        extract::extract_article(&html, &page_url, &rules, now.with_timezone(&vn_offset()))
+                    })
+                    .await
+                    .unwrap_or_default();
+                    merge_article(&mut raw, article);
+                    match normalize(raw, &source.id, source.province.as_deref(), &page.final_url, now) {
+                        Some(c) => out.push(c),
+                        None => out.push(cand),
+                    }
+                }
+                Ok(FetchOutcome::NotModified) => out.push(cand),
+                Err(e) => {
+                    // The list entry is still worth publishing without its body.
+                    warn!(article = %url, error = %e, "article page fetch failed");
+                    out.push(cand);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn merge_article(raw: &mut RawEntry, article: extract::Article) {
+    if article.body_html.is_some() {
+        raw.content = article.body_html;
+    }
+    if article.published.is_some() {
+        raw.published = article.published;
+    }
+    if article.canonical.is_some() {
+        raw.canonical = article.canonical;
+    }
+    if raw.image.is_none() {
+        raw.image = article.image;
+    }
+    if raw.title.trim().is_empty() {
+        if let Some(t) = article.title {
+            raw.title = t;
+        }
+    }
+}
+
+fn status_of(r: &IngestReport) -> PollStatus {
+    if r.new > 0 {
+        PollStatus::New
+    } else if r.updated > 0 {
+        PollStatus::Updated
+    } else {
+        PollStatus::Unchanged
+    }
+}
+
+fn mark_success(state: &mut SourceState, status: &str) {
+    state.last_success = state.last_attempt;
+    state.last_status = Some(status.to_string());
+    state.last_error = None;
+    state.consecutive_failures = 0;
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

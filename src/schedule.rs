@@ -1,0 +1,163 @@
+//! When each source is polled next, and the loop that polls them.
+//!
+//! Polite by default (design.md): the interval gets ±10% jitter so that sources configured
+//! alike drift apart; failures back off exponentially (with jitter, capped, reset by a
+//! success); `Retry-After` is honoured; `Cache-Control: max-age` and RSS `<ttl>` lengthen
+//! the interval when they ask for more, within the cap. Next-poll times live in the store,
+//! so a restart does not re-poll everything at once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::warn;
+
+use crate::config::Source;
+use crate::poller::Poller;
+
+/// Longest wait a server's `Retry-After` can impose.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+fn jitter(d: Duration) -> Duration {
+    d.mul_f64(0.9 + fastrand::f64() * 0.2)
+}
+
+fn chrono_dur(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+/// Next poll after a success. `hint` is the server's max-age or the feed's ttl.
+pub fn after_success(
+    now: DateTime<Utc>,
+    interval: Duration,
+    hint: Option<Duration>,
+    cap: Duration,
+) -> DateTime<Utc> {
+    let base = match hint {
+        Some(h) if h > interval => h.min(cap.max(interval)),
+        _ => interval,
+    };
+    now + chrono_dur(jitter(base))
+}
+
+/// Backoff delay after `failures` consecutive failures (1 = first failure).
+pub fn backoff(interval: Duration, cap: Duration, failures: u32) -> Duration {
+    let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(20));
+    interval.saturating_mul(factor).min(cap.max(interval))
+}
+
+/// Next poll after a failure: exponential backoff with jitter, never earlier than the
+/// server's `Retry-After`.
+pub fn after_failure(
+    now: DateTime<Utc>,
+    interval: Duration,
+    cap: Duration,
+    failures: u32,
+    retry_after: Option<Duration>,
+) -> DateTime<Utc> {
+    let mut delay = jitter(backoff(interval, cap, failures));
+    if let Some(r) = retry_after {
+        delay = delay.max(r.min(MAX_RETRY_AFTER));
+    }
+    now + chrono_dur(delay)
+}
+
+/// Poll every source on its schedule until `cancel` fires. At most `concurrency` polls
+/// run at once; per-host limits are the fetcher's.
+pub fn spawn_all(
+    poller: Arc<Poller>,
+    sources: Vec<Source>,
+    concurrency: usize,
+    cancel: CancellationToken,
+    tracker: &TaskTracker,
+) {
+    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    for source in sources {
+        let poller = poller.clone();
+        let permits = permits.clone();
+        let cancel = cancel.clone();
+        tracker.spawn(async move {
+            loop {
+                let next = match poller.archive.source_state(&source.id) {
+                    Ok(Some(st)) if st.configured_url.as_deref() == Some(source.url.as_str()) => st.next_poll,
+                    Ok(_) => None,
+                    Err(e) => {
+                        warn!(source = %source.id, error = %e, "cannot read schedule");
+                        None
+                    }
+                };
+                let wait = next
+                    .map(|n| (n - Utc::now()).to_std().unwrap_or(Duration::ZERO))
+                    .unwrap_or(Duration::ZERO);
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = tokio::time::sleep(wait) => {}
+                }
+                let permit = tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    p = permits.clone().acquire_owned() => p,
+                };
+                let Ok(_permit) = permit else { break };
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = poller.poll(&source) => {}
+                }
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let cap = Duration::from_secs(6 * 3600);
+        let i = 15 * MIN;
+        assert_eq!(backoff(i, cap, 1), i);
+        assert_eq!(backoff(i, cap, 2), 2 * i);
+        assert_eq!(backoff(i, cap, 3), 4 * i);
+        assert_eq!(backoff(i, cap, 10), cap);
+        assert_eq!(backoff(i, cap, u32::MAX), cap);
+    }
+
+    #[test]
+    fn failure_then_success_resets() {
+        let now = Utc::now();
+        let cap = Duration::from_secs(6 * 3600);
+        let i = 10 * MIN;
+        let fail = after_failure(now, i, cap, 4, None) - now;
+        // 8 × interval, ±10%.
+        assert!(fail >= chrono_dur(i * 8).checked_mul(9).unwrap() / 10);
+        let ok = after_success(now, i, None, cap) - now;
+        assert!(ok <= chrono_dur(i) * 11 / 10 && ok >= chrono_dur(i) * 9 / 10);
+    }
+
+    #[test]
+    fn retry_after_is_a_floor() {
+        let now = Utc::now();
+        let d = after_failure(now, MIN, Duration::from_secs(3600), 1, Some(Duration::from_secs(7200))) - now;
+        assert!(d >= chrono::Duration::seconds(7200));
+        let d = after_failure(now, MIN, Duration::from_secs(3600), 1, Some(Duration::from_secs(10 * 86400))) - now;
+        assert!(d <= chrono::Duration::seconds(24 * 3600 + 1));
+    }
+
+    #[test]
+    fn max_age_lengthens_within_cap() {
+        let now = Utc::now();
+        let cap = Duration::from_secs(6 * 3600);
+        let d = after_success(now, 10 * MIN, Some(Duration::from_secs(3600)), cap) - now;
+        assert!(d >= chrono::Duration::seconds(3240) && d <= chrono::Duration::seconds(3960));
+        let d = after_success(now, 10 * MIN, Some(Duration::from_secs(86400 * 7)), cap) - now;
+        assert!(d <= chrono::Duration::seconds(6 * 3600 * 11 / 10));
+        // A shorter max-age never makes us poll more often.
+        let d = after_success(now, 10 * MIN, Some(Duration::from_secs(5)), cap) - now;
+        assert!(d >= chrono::Duration::seconds(540));
+    }
+}

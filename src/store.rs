@@ -1,0 +1,409 @@
+//! The embedded store. This is the only module that names sled; everything else talks to
+//! the [`Store`] trait, so another engine can be added if our measurements ever demand it.
+//!
+//! Trees (design.md "Store"): `items` (id → record), `by_time` (published BE + id → ()),
+//! `keys` (dedup key → id; kept after pruning as tombstones), `stories` (story id → member
+//! ids), `idx` (id → compact index entry, what the in-memory catalog is rebuilt from),
+//! `sources` (source id → state), `meta` (schema version, change counter).
+//! One poll's writes commit in one transaction, then `flush()`.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde::de::DeserializeOwned;
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+use crate::dedup::Fingerprint;
+use crate::model::{Item, SourceState};
+
+/// Record format version, first byte of every value we serialise.
+const RECORD_V1: u8 = 1;
+const SCHEMA_VERSION: &[u8] = b"1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open store at {path}: {reason}")]
+    Open { path: PathBuf, reason: String },
+    #[error("store I/O error: {0}")]
+    Io(String),
+    #[error("corrupt record in tree {tree} for key {key}: {reason}")]
+    Corrupt {
+        tree: &'static str,
+        key: String,
+        reason: String,
+    },
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Io(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What a dedup key points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyHit {
+    Live(String),
+    /// The item was pruned; the key must never bring it back.
+    Tombstone(String),
+}
+
+/// The compact per-item record the in-memory catalog is built from, so that start-up
+/// and queries never read full item records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexEntry {
+    /// Published time, Unix seconds.
+    pub published: i64,
+    pub source: String,
+    pub provinces: Vec<String>,
+    /// Story this item belongs to (its own id when it leads or stands alone).
+    pub story: String,
+    /// Folded title + summary + body start, for `q=`.
+    pub search: String,
+    /// Near-duplicate fingerprint, to rebuild the story index at start-up.
+    pub fingerprint: Fingerprint,
+}
+
+/// Everything one poll writes, committed atomically.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// New or updated items (full records).
+    pub items: Vec<Item>,
+    /// Index entries for new or changed items.
+    pub index: Vec<(String, IndexEntry)>,
+    /// Dedup keys to point at an item id.
+    pub keys: Vec<(String, String)>,
+    /// Full member lists of stories that changed.
+    pub stories: Vec<(String, Vec<String>)>,
+    pub source_state: Option<(String, SourceState)>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+            && self.index.is_empty()
+            && self.keys.is_empty()
+            && self.stories.is_empty()
+            && self.source_state.is_none()
+    }
+}
+
+/// The storage contract. Implementations must be crash-safe: a commit is all or nothing,
+/// and after `commit` returns the data survives a process crash.
+pub trait Store: Send + Sync + 'static {
+    fn lookup_key(&self, key: &str) -> Result<Option<KeyHit>>;
+    fn item(&self, id: &str) -> Result<Option<Item>>;
+    fn story_members(&self, story: &str) -> Result<Vec<String>>;
+    fn source_state(&self, source: &str) -> Result<Option<SourceState>>;
+    fn all_source_states(&self) -> Result<Vec<(String, SourceState)>>;
+    /// Commit a batch atomically and make it durable.
+    fn commit(&self, batch: Batch) -> Result<()>;
+    /// Every index entry, for rebuilding in-memory indexes at start-up.
+    fn index_entries(&self) -> Result<Vec<(String, IndexEntry)>>;
+    /// Ids of items published before `before`, oldest first, at most `limit`.
+    fn older_than(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<String>>;
+    /// Remove items, keeping their dedup keys as tombstones.
+    fn prune(&self, ids: &[String]) -> Result<usize>;
+    /// Monotonic counter bumped by every commit that changed items.
+    fn generation(&self) -> u64;
+    fn size_on_disk(&self) -> Result<u64>;
+    fn item_count(&self) -> usize;
+    fn flush(&self) -> Result<()>;
+}
+
+pub struct SledStore {
+    db: sled::Db,
+    items: sled::Tree,
+    by_time: sled::Tree,
+    keys: sled::Tree,
+    stories: sled::Tree,
+    idx: sled::Tree,
+    sources: sled::Tree,
+    meta: sled::Tree,
+    generation: std::sync::atomic::AtomicU64,
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    let mut out = vec![RECORD_V1];
+    serde_json::to_writer(&mut out, value).map_err(|e| StoreError::Io(e.to_string()))?;
+    Ok(out)
+}
+
+fn decode<T: DeserializeOwned>(tree: &'static str, key: &[u8], bytes: &[u8]) -> Result<T> {
+    let corrupt = |reason: String| StoreError::Corrupt {
+        tree,
+        key: String::from_utf8_lossy(key).into_owned(),
+        reason,
+    };
+    match bytes.split_first() {
+        Some((&RECORD_V1, rest)) => serde_json::from_slice(rest).map_err(|e| corrupt(e.to_string())),
+        Some((v, _)) => Err(corrupt(format!("unknown record version {v}"))),
+        None => Err(corrupt("empty record".into())),
+    }
+}
+
+fn time_key(published: i64, id: &str) -> Vec<u8> {
+    // Flip the sign bit so that big-endian byte order is numeric order for negative times.
+    let mut k = ((published as u64) ^ (1 << 63)).to_be_bytes().to_vec();
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+const TOMBSTONE_PREFIX: &[u8] = b"\0tomb:";
+
+impl SledStore {
+    /// Open (or create) the store. A locked or unwritable path is a clear error naming it.
+    pub fn open(path: &Path) -> Result<SledStore> {
+        let open_err = |reason: String| StoreError::Open {
+            path: path.to_path_buf(),
+            reason,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| open_err(e.to_string()))?;
+        }
+        let db = sled::Config::new()
+            .path(path)
+            // sled's cache does not bound scans, and request paths never scan; a small
+            // cache keeps idle memory low (design.md measurements).
+            .cache_capacity(16 << 20)
+            .flush_every_ms(Some(500))
+            .open()
+            .map_err(|e| {
+                let msg = e.to_string();
+                if msg.contains("WouldBlock") || msg.contains("lock") {
+                    open_err(format!("{msg} (is another zonewire process using it?)"))
+                } else {
+                    open_err(msg)
+                }
+            })?;
+        let tree = |name: &str| db.open_tree(name).map_err(|e| open_err(e.to_string()));
+        let store = SledStore {
+            items: tree("items")?,
+            by_time: tree("by_time")?,
+            keys: tree("keys")?,
+            stories: tree("stories")?,
+            idx: tree("idx")?,
+            sources: tree("sources")?,
+            meta: tree("meta")?,
+            generation: std::sync::atomic::AtomicU64::new(0),
+            db,
+        };
+        match store.meta.get("schema")? {
+            None => {
+                store.meta.insert("schema", SCHEMA_VERSION)?;
+            }
+            Some(v) if v.as_ref() == SCHEMA_VERSION => {}
+            Some(v) => {
+                return Err(open_err(format!(
+                    "schema version {} is not supported by this build",
+                    String::from_utf8_lossy(&v)
+                )));
+            }
+        }
+        let generation = store
+            .meta
+            .get("generation")?
+            .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes))
+            .unwrap_or(0);
+        store
+            .generation
+            .store(generation, std::sync::atomic::Ordering::SeqCst);
+        Ok(store)
+    }
+}
+
+impl Store for SledStore {
+    fn lookup_key(&self, key: &str) -> Result<Option<KeyHit>> {
+        Ok(self.keys.get(key)?.map(|v| {
+            if let Some(id) = v.strip_prefix(TOMBSTONE_PREFIX) {
+                KeyHit::Tombstone(String::from_utf8_lossy(id).into_owned())
+            } else {
+                KeyHit::Live(String::from_utf8_lossy(&v).into_owned())
+            }
+        }))
+    }
+
+    fn item(&self, id: &str) -> Result<Option<Item>> {
+        self.items
+            .get(id)?
+            .map(|v| decode("items", id.as_bytes(), &v))
+            .transpose()
+    }
+
+    fn story_members(&self, story: &str) -> Result<Vec<String>> {
+        Ok(self
+            .stories
+            .get(story)?
+            .map(|v| decode("stories", story.as_bytes(), &v))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    fn source_state(&self, source: &str) -> Result<Option<SourceState>> {
+        self.sources
+            .get(source)?
+            .map(|v| decode("sources", source.as_bytes(), &v))
+            .transpose()
+    }
+
+    fn all_source_states(&self) -> Result<Vec<(String, SourceState)>> {
+        let mut out = Vec::new();
+        for kv in self.sources.iter() {
+            let (k, v) = kv?;
+            out.push((
+                String::from_utf8_lossy(&k).into_owned(),
+                decode("sources", &k, &v)?,
+            ));
+        }
+        Ok(out)
+    }
+
+    fn commit(&self, batch: Batch) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let changes_items = !batch.items.is_empty() || !batch.stories.is_empty();
+        // Serialise outside the transaction: the closure may run more than once.
+        let mut items = Vec::with_capacity(batch.items.len());
+        for item in &batch.items {
+            items.push((item.id.clone(), encode(item)?, item.published.timestamp()));
+        }
+        let mut index = Vec::with_capacity(batch.index.len());
+        for (id, entry) in &batch.index {
+            index.push((id.clone(), encode(entry)?));
+        }
+        let mut stories = Vec::with_capacity(batch.stories.len());
+        for (id, members) in &batch.stories {
+            stories.push((id.clone(), encode(members)?));
+        }
+        let source_state = match &batch.source_state {
+            Some((id, st)) => Some((id.clone(), encode(st)?)),
+            None => None,
+        };
+        let next_gen = self.generation() + u64::from(changes_items);
+        let result: std::result::Result<(), TransactionError<StoreError>> = (
+            &self.items,
+            &self.by_time,
+            &self.keys,
+            &self.stories,
+            &self.idx,
+            &self.sources,
+            &self.meta,
+        )
+            .transaction(|(t_items, t_time, t_keys, t_stories, t_idx, t_sources, t_meta)| {
+                for (id, bytes, published) in &items {
+                    if let Some(old) = t_items.get(id.as_bytes())? {
+                        // An update may move the item in time: drop its old time key.
+                        let old: Item = decode("items", id.as_bytes(), &old)
+                            .map_err(ConflictableTransactionError::Abort)?;
+                        t_time.remove(time_key(old.published.timestamp(), id))?;
+                    }
+                    t_items.insert(id.as_bytes(), bytes.as_slice())?;
+                    t_time.insert(time_key(*published, id), &[])?;
+                }
+                for (key, id) in &batch.keys {
+                    t_keys.insert(key.as_bytes(), id.as_bytes())?;
+                }
+                for (id, bytes) in &stories {
+                    t_stories.insert(id.as_bytes(), bytes.as_slice())?;
+                }
+                for (id, bytes) in &index {
+                    t_idx.insert(id.as_bytes(), bytes.as_slice())?;
+                }
+                if let Some((id, bytes)) = &source_state {
+                    t_sources.insert(id.as_bytes(), bytes.as_slice())?;
+                }
+                if changes_items {
+                    t_meta.insert("generation", &next_gen.to_be_bytes())?;
+                }
+                Ok(())
+            });
+        match result {
+            Ok(()) => {}
+            Err(TransactionError::Abort(e)) => return Err(e),
+            Err(TransactionError::Storage(e)) => return Err(e.into()),
+        }
+        self.flush()?;
+        if changes_items {
+            self.generation
+                .store(next_gen, std::sync::atomic::Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    fn index_entries(&self) -> Result<Vec<(String, IndexEntry)>> {
+        let mut out = Vec::with_capacity(self.idx.len());
+        for kv in self.idx.iter() {
+            let (k, v) = kv?;
+            out.push((String::from_utf8_lossy(&k).into_owned(), decode("idx", &k, &v)?));
+        }
+        Ok(out)
+    }
+
+    fn older_than(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<String>> {
+        let end = time_key(before.timestamp(), "");
+        let mut out = Vec::new();
+        for kv in self.by_time.range(..end).take(limit) {
+            let (k, _) = kv?;
+            out.push(String::from_utf8_lossy(&k[8..]).into_owned());
+        }
+        Ok(out)
+    }
+
+    fn prune(&self, ids: &[String]) -> Result<usize> {
+        let wanted: std::collections::HashSet<&[u8]> = ids.iter().map(|i| i.as_bytes()).collect();
+        if wanted.is_empty() {
+            return Ok(0);
+        }
+        // Keys pointing at pruned ids become tombstones, so the items never come back. The
+        // keys tree is not indexed by id; pruning is a daily job, so one pass is fine.
+        let mut tombs = sled::Batch::default();
+        for kv in self.keys.iter() {
+            let (k, v) = kv?;
+            if wanted.contains(v.as_ref()) {
+                let mut tomb = TOMBSTONE_PREFIX.to_vec();
+                tomb.extend_from_slice(&v);
+                tombs.insert(k, tomb);
+            }
+        }
+        self.keys.apply_batch(tombs)?;
+        let mut removed = 0;
+        for id in ids {
+            let Some(item) = self.item(id)? else { continue };
+            self.by_time
+                .remove(time_key(item.published.timestamp(), id))?;
+            self.idx.remove(id.as_bytes())?;
+            self.items.remove(id.as_bytes())?;
+            removed += 1;
+        }
+        if removed > 0 {
+            let next = self.generation() + 1;
+            self.meta.insert("generation", &next.to_be_bytes())?;
+            self.generation
+                .store(next, std::sync::atomic::Ordering::SeqCst);
+        }
+        self.flush()?;
+        Ok(removed)
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn size_on_disk(&self) -> Result<u64> {
+        Ok(self.db.size_on_disk()?)
+    }
+
+    fn item_count(&self) -> usize {
+        self.items.len()
+    }
+
+    fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+}
