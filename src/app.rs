@@ -178,7 +178,10 @@ pub async fn poll_once(config: &Config, only: &[String]) -> Result<Vec<PollOutco
     }
     let mut out = Vec::new();
     for t in tasks {
-        out.push(t.await.map_err(|e| AppError::Other(format!("poll task: {e}")))?);
+        out.push(
+            t.await
+                .map_err(|e| AppError::Other(format!("poll task: {e}")))?,
+        );
     }
     archive.store().flush()?;
     Ok(out)

@@ -13,10 +13,6 @@ use crate::model::{Item, Revision, SourceState, Story};
 use crate::normalize::Candidate;
 use crate::store::{Batch, IndexEntry, KeyHit, Store, StoreError};
 
-/// How far back the story index reaches at start-up. Reports of one event arrive within
-/// days; older items never need to be matched again.
-const STORY_INDEX_DAYS: i64 = 60;
-
 /// Outcome of ingesting one poll.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IngestReport {
@@ -79,12 +75,19 @@ impl Catalog {
 
     /// The earliest report of a story leads it.
     fn lead_of(&self, story: &str) -> Option<&str> {
-        self.stories.get(story)?.iter().min_by_key(|m| {
-            (
-                self.entries.get(m.as_str()).map(|e| e.published).unwrap_or(i64::MAX),
-                m.as_str(),
-            )
-        }).map(|s| s.as_str())
+        self.stories
+            .get(story)?
+            .iter()
+            .min_by_key(|m| {
+                (
+                    self.entries
+                        .get(m.as_str())
+                        .map(|e| e.published)
+                        .unwrap_or(i64::MAX),
+                    m.as_str(),
+                )
+            })
+            .map(|s| s.as_str())
     }
 }
 
@@ -144,18 +147,17 @@ impl Archive {
     pub fn new(store: Arc<dyn Store>) -> Result<Archive, StoreError> {
         let mut catalog = Catalog::default();
         let mut stories = StoryIndex::new();
-        let horizon = Utc::now().timestamp() - STORY_INDEX_DAYS * 86_400;
+        // Every item goes into the story index, whatever its age: sources backfill and
+        // late reports of old events must still find their story after a restart.
         for (id, entry) in store.index_entries()? {
-            if entry.published >= horizon {
-                if let Some(published) = DateTime::from_timestamp(entry.published, 0) {
-                    stories.insert(
-                        &id,
-                        &entry.story,
-                        &entry.source,
-                        published.with_timezone(&crate::model::vn_offset()),
-                        &entry.fingerprint,
-                    );
-                }
+            if let Some(published) = DateTime::from_timestamp(entry.published, 0) {
+                stories.insert(
+                    &id,
+                    &entry.story,
+                    &entry.source,
+                    published.with_timezone(&crate::model::vn_offset()),
+                    &entry.fingerprint,
+                );
             }
             catalog.insert(&id, &entry);
         }
@@ -171,7 +173,10 @@ impl Archive {
     }
 
     pub fn len(&self) -> usize {
-        self.inner.read().map(|i| i.catalog.entries.len()).unwrap_or(0)
+        self.inner
+            .read()
+            .map(|i| i.catalog.entries.len())
+            .unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -265,7 +270,9 @@ impl Archive {
                     }
                 }
                 None => {
-                    let Some(first) = cand.keys.first() else { continue };
+                    let Some(first) = cand.keys.first() else {
+                        continue;
+                    };
                     let id = dedup::item_id(first);
                     let inner = self.inner.read().map_err(|_| poisoned())?;
                     let story = inner
@@ -275,7 +282,12 @@ impl Archive {
                     let story_id = story.clone().unwrap_or_else(|| id.clone());
                     let mut members = match story_members.get(&story_id) {
                         Some(m) => m.clone(),
-                        None => inner.catalog.stories.get(&story_id).cloned().unwrap_or_default(),
+                        None => inner
+                            .catalog
+                            .stories
+                            .get(&story_id)
+                            .cloned()
+                            .unwrap_or_default(),
                     };
                     drop(inner);
                     if story.is_some() {
@@ -344,41 +356,70 @@ impl Archive {
             let cat = &inner.catalog;
             let upper = q.before.unwrap_or(i64::MAX);
             for (ts, id) in cat.order.range(..(upper, String::new())).rev() {
-                let Some(entry) = cat.entries.get(id) else { continue };
+                let Some(entry) = cat.entries.get(id) else {
+                    continue;
+                };
                 if cat.lead_of(&entry.story) != Some(id.as_str()) {
                     continue;
                 }
-                let members: Vec<&String> = cat.stories.get(&entry.story).map(|m| m.iter().collect()).unwrap_or_default();
-                let member_entries: Vec<&CatEntry> =
-                    members.iter().filter_map(|m| cat.entries.get(m.as_str())).collect();
+                let members: Vec<&String> = cat
+                    .stories
+                    .get(&entry.story)
+                    .map(|m| m.iter().collect())
+                    .unwrap_or_default();
+                let member_entries: Vec<&CatEntry> = members
+                    .iter()
+                    .filter_map(|m| cat.entries.get(m.as_str()))
+                    .collect();
                 if !story_matches(q, &member_entries) {
                     continue;
                 }
                 if picked.len() == q.limit {
-                    next_before = DateTime::from_timestamp(picked.last().map(|p| p.2).unwrap_or(*ts), 0);
+                    next_before =
+                        DateTime::from_timestamp(picked.last().map(|p| p.2).unwrap_or(*ts), 0);
                     break;
                 }
                 let mut others: Vec<(i64, String)> = members
                     .iter()
                     .filter(|m| m.as_str() != id)
-                    .map(|m| (cat.entries.get(m.as_str()).map(|e| e.published).unwrap_or(0), (*m).clone()))
+                    .map(|m| {
+                        (
+                            cat.entries
+                                .get(m.as_str())
+                                .map(|e| e.published)
+                                .unwrap_or(0),
+                            (*m).clone(),
+                        )
+                    })
                     .collect();
                 others.sort();
-                picked.push((id.clone(), others.into_iter().map(|(_, m)| m).collect(), *ts));
+                picked.push((
+                    id.clone(),
+                    others.into_iter().map(|(_, m)| m).collect(),
+                    *ts,
+                ));
             }
         }
         let mut stories = Vec::with_capacity(picked.len());
         for (lead, others, _) in picked {
-            let Some(lead) = self.store.item(&lead)? else { continue };
+            let Some(lead) = self.store.item(&lead)? else {
+                continue;
+            };
             let mut items = Vec::new();
             for o in others {
                 if let Some(item) = self.store.item(&o)? {
                     items.push(item);
                 }
             }
-            stories.push(Story { lead, others: items });
+            stories.push(Story {
+                lead,
+                others: items,
+            });
         }
-        Ok(Page { stories, next_before })
+        Ok(Page {
+            stories,
+            next_before,
+        })
     }
 
     /// Item counts per province slug (stories counted once per province).
@@ -477,20 +518,20 @@ fn apply_update(old: &Item, cand: &Candidate) -> Option<Item> {
 }
 
 fn story_matches(q: &Query, members: &[&CatEntry]) -> bool {
-    if let Some(p) = &q.province {
-        if !members.iter().any(|m| m.provinces.iter().any(|x| x == p)) {
-            return false;
-        }
+    if let Some(p) = &q.province
+        && !members.iter().any(|m| m.provinces.iter().any(|x| x == p))
+    {
+        return false;
     }
-    if let Some(s) = &q.source {
-        if !members.iter().any(|m| &m.source == s) {
-            return false;
-        }
+    if let Some(s) = &q.source
+        && !members.iter().any(|m| &m.source == s)
+    {
+        return false;
     }
-    if let Some(text) = &q.q {
-        if !members.iter().any(|m| m.search.contains(text.as_str())) {
-            return false;
-        }
+    if let Some(text) = &q.q
+        && !members.iter().any(|m| m.search.contains(text.as_str()))
+    {
+        return false;
     }
     if q.cooperation {
         let mut provinces: Vec<&String> = Vec::new();

@@ -208,10 +208,7 @@ impl Config {
             problems,
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| line_col(text, s.start))
-                .unwrap_or((1, 1));
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             invalid(vec![ConfigProblem {
                 line,
                 column,
@@ -264,12 +261,20 @@ impl Validator<'_> {
         });
     }
 
-    fn duration(&mut self, field: &str, value: &Option<Spanned<String>>, default: Duration) -> Duration {
+    fn duration(
+        &mut self,
+        field: &str,
+        value: &Option<Spanned<String>>,
+        default: Duration,
+    ) -> Duration {
         let Some(v) = value else { return default };
         match humantime::parse_duration(v.get_ref().trim()) {
             Ok(d) if !d.is_zero() => d,
             Ok(_) => {
-                self.problem(v.span(), format!("{field}: duration must be greater than zero"));
+                self.problem(
+                    v.span(),
+                    format!("{field}: duration must be greater than zero"),
+                );
                 default
             }
             Err(e) => {
@@ -285,7 +290,11 @@ impl Validator<'_> {
     fn config(&mut self, raw: RawConfig, path: &Path) -> Config {
         let server = self.server(raw.server);
         let store = StoreConfig {
-            path: PathBuf::from(raw.store.path.unwrap_or_else(|| "data/zonewire.sled".into())),
+            path: PathBuf::from(
+                raw.store
+                    .path
+                    .unwrap_or_else(|| "data/zonewire.sled".into()),
+            ),
             retention_days: raw.store.retention_days.unwrap_or(730),
         };
         let poll = self.poll(raw.poll);
@@ -311,7 +320,10 @@ impl Validator<'_> {
                 if l.get_ref().parse::<std::net::SocketAddr>().is_err() {
                     self.problem(
                         l.span(),
-                        format!("server.listen: {:?} is not an address like \"127.0.0.1:8080\"", l.get_ref()),
+                        format!(
+                            "server.listen: {:?} is not an address like \"127.0.0.1:8080\"",
+                            l.get_ref()
+                        ),
                     );
                 }
                 l.into_inner()
@@ -320,8 +332,17 @@ impl Validator<'_> {
         };
         let base_url = match raw.base_url {
             Some(b) => {
-                if Url::parse(b.get_ref()).map(|u| !u.has_host()).unwrap_or(true) {
-                    self.problem(b.span(), format!("server.base_url: {:?} is not an absolute http(s) URL", b.get_ref()));
+                if Url::parse(b.get_ref())
+                    .map(|u| !u.has_host())
+                    .unwrap_or(true)
+                {
+                    self.problem(
+                        b.span(),
+                        format!(
+                            "server.base_url: {:?} is not an absolute http(s) URL",
+                            b.get_ref()
+                        ),
+                    );
                 }
                 b.into_inner().trim_end_matches('/').to_string()
             }
@@ -344,10 +365,16 @@ impl Validator<'_> {
         let defaults = FetchConfig::default();
         let interval = self.duration("poll.interval", &raw.interval, Duration::from_secs(30 * 60));
         let timeout = self.duration("poll.timeout", &raw.timeout, defaults.timeout);
-        let connect_timeout =
-            self.duration("poll.connect_timeout", &raw.connect_timeout, defaults.connect_timeout);
-        let max_backoff =
-            self.duration("poll.max_backoff", &raw.max_backoff, Duration::from_secs(6 * 3600));
+        let connect_timeout = self.duration(
+            "poll.connect_timeout",
+            &raw.connect_timeout,
+            defaults.connect_timeout,
+        );
+        let max_backoff = self.duration(
+            "poll.max_backoff",
+            &raw.max_backoff,
+            Duration::from_secs(6 * 3600),
+        );
         let mut positive = |field: &str, v: Option<Spanned<usize>>, default: usize| match v {
             Some(n) if *n.get_ref() == 0 => {
                 self.problem(n.span(), format!("{field} must be at least 1"));
@@ -364,7 +391,10 @@ impl Validator<'_> {
                 _ => {
                     self.problem(
                         m.span(),
-                        format!("poll.max_body: bad size {:?}; use forms like \"10MiB\", \"512KB\"", m.get_ref()),
+                        format!(
+                            "poll.max_body: bad size {:?}; use forms like \"10MiB\", \"512KB\"",
+                            m.get_ref()
+                        ),
                     );
                     defaults.max_body
                 }
@@ -424,7 +454,10 @@ impl Validator<'_> {
                         .chars()
                         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                 {
-                    self.problem(id.span(), format!("{label}: id must be non-empty [a-z0-9-]"));
+                    self.problem(
+                        id.span(),
+                        format!("{label}: id must be non-empty [a-z0-9-]"),
+                    );
                 } else if !seen.insert(v.clone()) {
                     self.problem(id.span(), format!("duplicate source id {v:?}"));
                 }
@@ -441,7 +474,10 @@ impl Validator<'_> {
                 Ok(parsed) => {
                     self.problem(
                         u.span(),
-                        format!("{label}: url scheme {:?} not supported (http, https, file)", parsed.scheme()),
+                        format!(
+                            "{label}: url scheme {:?} not supported (http, https, file)",
+                            parsed.scheme()
+                        ),
                     );
                     None
                 }
@@ -458,7 +494,10 @@ impl Validator<'_> {
                 "feed" => SourceKind::Feed,
                 "html" => SourceKind::Html,
                 other => {
-                    self.problem(k.span(), format!("{label}: kind {other:?} must be auto, feed or html"));
+                    self.problem(
+                        k.span(),
+                        format!("{label}: kind {other:?} must be auto, feed or html"),
+                    );
                     SourceKind::Auto
                 }
             },
@@ -488,7 +527,10 @@ impl Validator<'_> {
             None => (None, None),
         };
         if kind == SourceKind::Html && raw.html.is_none() {
-            self.problem(anchor, format!("{label}: kind = \"html\" needs a [source.html] table"));
+            self.problem(
+                anchor,
+                format!("{label}: kind = \"html\" needs a [source.html] table"),
+            );
         }
         if raw.enabled == Some(false) || self.problems.len() > start_problems {
             return None;
@@ -519,7 +561,8 @@ fn parse_source_url(raw: &str, base_dir: &Path) -> Result<Url, String> {
                 .map_err(|e| e.to_string())?
                 .join(joined)
         };
-        return Url::from_file_path(&abs).map_err(|_| format!("cannot make a file URL of {}", abs.display()));
+        return Url::from_file_path(&abs)
+            .map_err(|_| format!("cannot make a file URL of {}", abs.display()));
     }
     Url::parse(raw).map_err(|e| e.to_string())
 }
@@ -599,14 +642,26 @@ url = \"ftp://x/\"
 interval = \"3 fortnights\"
 ";
         let p = parse(text).unwrap_err();
-        let msgs: Vec<String> = p.iter().map(|p| format!("{}: {}", p.line, p.message)).collect();
+        let msgs: Vec<String> = p
+            .iter()
+            .map(|p| format!("{}: {}", p.line, p.message))
+            .collect();
         let all = msgs.join("\n");
-        assert!(all.contains("2: poll.interval: bad duration \"often\""), "{all}");
+        assert!(
+            all.contains("2: poll.interval: bad duration \"often\""),
+            "{all}"
+        );
         assert!(all.contains("3: poll.max_body: bad size"), "{all}");
         assert!(all.contains("10: duplicate source id \"a\""), "{all}");
         assert!(all.contains("source \"c\": missing `url`"), "{all}");
-        assert!(all.contains("19: source \"d\": url scheme \"ftp\""), "{all}");
-        assert!(all.contains("20: source \"d\": interval: bad duration"), "{all}");
+        assert!(
+            all.contains("19: source \"d\": url scheme \"ftp\""),
+            "{all}"
+        );
+        assert!(
+            all.contains("20: source \"d\": interval: bad duration"),
+            "{all}"
+        );
         assert_eq!(p.len(), 6, "{all}");
     }
 

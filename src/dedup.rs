@@ -24,7 +24,9 @@ pub fn identity_keys(
     keys.push(format!(
         "t:{source}:{}:{}",
         crate::text::fold(title),
-        published.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+        published
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
     ));
     keys
 }
@@ -44,7 +46,9 @@ pub struct Fingerprint {
 
 /// Fingerprint of an item from its plain-text title and lead (summary or body start).
 pub fn fingerprint(_title: &str, _lead: &str) -> Fingerprint {
-    Fingerprint { minhash: Vec::new() }
+    Fingerprint {
+        minhash: Vec::new(),
+    }
 }
 
 /// Estimated similarity in 0.0..=1.0.

@@ -33,13 +33,23 @@ pub enum ExtractError {
     #[error("unknown preset {0:?} (known: {1})")]
     UnknownPreset(String, String),
     #[error("html.{field}: invalid selector {selector:?}: {reason}")]
-    BadSelector { field: &'static str, selector: String, reason: String },
+    BadSelector {
+        field: &'static str,
+        selector: String,
+        reason: String,
+    },
     #[error("html.{0} is required (no preset gives it)")]
     Missing(&'static str),
     #[error("item selector {selector:?} matched nothing on the page (site redesigned?)")]
     NoItems { selector: String },
-    #[error("item selector {item:?} matched {count} blocks but link selector {link:?} found no link in any")]
-    NoLinks { item: String, link: String, count: usize },
+    #[error(
+        "item selector {item:?} matched {count} blocks but link selector {link:?} found no link in any"
+    )]
+    NoLinks {
+        item: String,
+        link: String,
+        count: usize,
+    },
 }
 
 /// Compiled selectors for one source.
@@ -51,7 +61,9 @@ pub struct HtmlRules {
 impl HtmlRules {
     /// Apply the preset, then the per-field overrides, and compile every selector.
     pub fn compile(cfg: &HtmlConfig) -> Result<Self, ExtractError> {
-        Ok(Self { follow: cfg.follow.unwrap_or(false) })
+        Ok(Self {
+            follow: cfg.follow.unwrap_or(false),
+        })
     }
 }
 
@@ -94,7 +106,11 @@ pub fn extract_article(
 
 /// True when the text looks like an HTML page rather than a feed.
 pub fn looks_like_html(text: &str) -> bool {
-    let head: String = text.chars().take(1024).collect::<String>().to_ascii_lowercase();
+    let head: String = text
+        .chars()
+        .take(1024)
+        .collect::<String>()
+        .to_ascii_lowercase();
     head.contains("<html") || head.contains("<!doctype html")
 }
 

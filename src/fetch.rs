@@ -27,7 +27,12 @@ pub struct FetchConfig {
 impl Default for FetchConfig {
     fn default() -> Self {
         Self {
-            user_agent: concat!("zonewire/", env!("CARGO_PKG_VERSION"), " (+https://github.com/zonewire/zonewire)").to_string(),
+            user_agent: concat!(
+                "zonewire/",
+                env!("CARGO_PKG_VERSION"),
+                " (+https://github.com/zonewire/zonewire)"
+            )
+            .to_string(),
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             max_body: 10 * 1024 * 1024,
@@ -82,7 +87,10 @@ pub enum FetchError {
     #[error("body larger than the {cap}-byte cap")]
     TooLarge { cap: u64 },
     #[error("HTTP {status}")]
-    Status { status: u16, retry_after: Option<Duration> },
+    Status {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
     #[error("more than {0} redirects")]
     TooManyRedirects(usize),
     #[error("connection failed: {0}")]
@@ -151,6 +159,8 @@ impl Fetcher {
                 max_age: None,
             }));
         }
-        Err(FetchError::Other("http fetching not implemented yet".into()))
+        Err(FetchError::Other(
+            "http fetching not implemented yet".into(),
+        ))
     }
 }

@@ -82,13 +82,17 @@ pub fn parse_params(raw: Option<&str>) -> Result<FeedParams, String> {
         let v = v.trim().to_string();
         match k.as_str() {
             "province" if !v.is_empty() => {
-                let unit = provinces::resolve(&v).ok_or_else(|| format!("unknown province {v:?}"))?;
+                let unit =
+                    provinces::resolve(&v).ok_or_else(|| format!("unknown province {v:?}"))?;
                 query.province = Some(unit.slug.to_string());
                 filter.province = Some(unit.slug.to_string());
                 canon.push((k, unit.slug.to_string()));
             }
             "source" if !v.is_empty() => {
-                if !v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+                if !v
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                {
                     return Err(format!("bad source id {v:?}"));
                 }
                 query.source = Some(v.clone());
@@ -116,7 +120,9 @@ pub fn parse_params(raw: Option<&str>) -> Result<FeedParams, String> {
                 _ => return Err(format!("cooperation must be 1 or 0, not {v:?}")),
             },
             "limit" if !v.is_empty() => {
-                let n: usize = v.parse().map_err(|_| format!("limit must be a number, not {v:?}"))?;
+                let n: usize = v
+                    .parse()
+                    .map_err(|_| format!("limit must be a number, not {v:?}"))?;
                 if !(1..=500).contains(&n) {
                     return Err(format!("limit must be between 1 and 500, not {n}"));
                 }
@@ -171,7 +177,9 @@ impl RenderCache {
 
     fn put(&self, key: String, value: Rendered) -> Arc<Rendered> {
         let mut value = value;
-        value.used = self.clock.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        value.used = self
+            .clock
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let value = Arc::new(value);
         if let Ok(mut map) = self.entries.lock() {
             map.insert(key, value.clone());
@@ -181,7 +189,11 @@ impl RenderCache {
                 if map.len() <= CACHE_ENTRIES && bytes <= CACHE_BYTES {
                     break;
                 }
-                let Some(oldest) = map.iter().min_by_key(|(_, r)| r.used).map(|(k, _)| k.clone()) else {
+                let Some(oldest) = map
+                    .iter()
+                    .min_by_key(|(_, r)| r.used)
+                    .map(|(k, _)| k.clone())
+                else {
                     break;
                 };
                 map.remove(&oldest);
@@ -220,15 +232,30 @@ impl Format {
 }
 
 fn bad_request(reason: String) -> Response {
-    (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], reason + "\n").into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        reason + "\n",
+    )
+        .into_response()
 }
 
 fn server_error(reason: String) -> Response {
     tracing::error!(error = %reason, "request failed");
-    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "internal error\n").into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "internal error\n",
+    )
+        .into_response()
 }
 
-pub fn feed_meta(config: &Config, self_url: String, next_url: Option<String>, updated: DateTime<Utc>) -> FeedMeta {
+pub fn feed_meta(
+    config: &Config,
+    self_url: String,
+    next_url: Option<String>,
+    updated: DateTime<Utc>,
+) -> FeedMeta {
     FeedMeta {
         title: config.server.title.clone(),
         description: config.server.description.clone(),
@@ -245,7 +272,11 @@ pub fn feed_meta(config: &Config, self_url: String, next_url: Option<String>, up
 }
 
 pub fn source_map(config: &Config) -> render::Sources {
-    config.sources.iter().map(|s| (s.id.clone(), s.info())).collect()
+    config
+        .sources
+        .iter()
+        .map(|s| (s.id.clone(), s.info()))
+        .collect()
 }
 
 /// Render one output for a query (blocking: reads the store).
@@ -296,7 +327,12 @@ fn gzip(bytes: &[u8]) -> Bytes {
     Bytes::from(enc.finish().unwrap_or_default())
 }
 
-async fn serve_cached(state: AppState, format: Format, raw: Option<String>, headers: HeaderMap) -> Response {
+async fn serve_cached(
+    state: AppState,
+    format: Format,
+    raw: Option<String>,
+    headers: HeaderMap,
+) -> Response {
     let params = match parse_params(raw.as_deref()) {
         Ok(p) => p,
         Err(reason) => return bad_request(reason),
@@ -366,11 +402,19 @@ fn respond(r: &Rendered, headers: &HeaderMap) -> Response {
         format!("\"{}\"", r.etag)
     };
     let last_modified = httpdate::fmt_http_date(std::time::SystemTime::from(r.last_modified));
-    let not_modified = match headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+    let not_modified = match headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
         // Either variant's tag identifies the same content.
-        Some(inm) => inm.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| {
-            t == "*" || t.trim_matches('"') == r.etag || t.trim_matches('"') == format!("{}-gz", r.etag)
-        }),
+        Some(inm) => inm
+            .split(',')
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| {
+                t == "*"
+                    || t.trim_matches('"') == r.etag
+                    || t.trim_matches('"') == format!("{}-gz", r.etag)
+            }),
         None => headers
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())
@@ -435,7 +479,12 @@ fn source_rows(state: &AppState) -> Result<Vec<(SourceInfo, SourceState)>, Strin
 async fn sources_page(State(s): State<AppState>) -> Response {
     match source_rows(&s) {
         Ok(rows) => {
-            let meta = feed_meta(&s.config, format!("{}/sources", s.config.server.base_url), None, Utc::now());
+            let meta = feed_meta(
+                &s.config,
+                format!("{}/sources", s.config.server.base_url),
+                None,
+                Utc::now(),
+            );
             (
                 [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
                 render::sources_page(&meta, &rows),
@@ -472,7 +521,10 @@ async fn sources_json(State(s): State<AppState>) -> Response {
 
 fn json_response(v: &serde_json::Value) -> Response {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        )],
         serde_json::to_string_pretty(v).unwrap_or_default(),
     )
         .into_response()
@@ -515,24 +567,49 @@ mod tests {
 
     #[test]
     fn params_validate_and_canonicalise() {
-        let p = parse_params(Some("q=H%C6%B0ng+Y%C3%AAn&limit=10&cooperation=1&utm_source=x")).unwrap();
+        let p = parse_params(Some(
+            "q=H%C6%B0ng+Y%C3%AAn&limit=10&cooperation=1&utm_source=x",
+        ))
+        .unwrap();
         assert_eq!(p.query.q.as_deref(), Some("hung yen"));
         assert_eq!(p.query.limit, 10);
         assert!(p.query.cooperation);
         assert_eq!(p.canonical, "cooperation=1&limit=10&q=H%C6%B0ng+Y%C3%AAn");
         assert!(parse_params(Some("limit=0")).unwrap_err().contains("limit"));
-        assert!(parse_params(Some("limit=abc")).unwrap_err().contains("limit"));
-        assert!(parse_params(Some("before=yesterday")).unwrap_err().contains("before"));
-        assert!(parse_params(Some("cooperation=maybe")).unwrap_err().contains("cooperation"));
-        assert!(parse_params(Some("source=../etc")).unwrap_err().contains("source"));
+        assert!(
+            parse_params(Some("limit=abc"))
+                .unwrap_err()
+                .contains("limit")
+        );
+        assert!(
+            parse_params(Some("before=yesterday"))
+                .unwrap_err()
+                .contains("before")
+        );
+        assert!(
+            parse_params(Some("cooperation=maybe"))
+                .unwrap_err()
+                .contains("cooperation")
+        );
+        assert!(
+            parse_params(Some("source=../etc"))
+                .unwrap_err()
+                .contains("source")
+        );
     }
 
     #[test]
     fn gzip_negotiation() {
         let mut h = HeaderMap::new();
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("br, gzip;q=0.8"));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("br, gzip;q=0.8"),
+        );
         assert!(accepts_gzip(&h));
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip;q=0, br"));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip;q=0, br"),
+        );
         assert!(!accepts_gzip(&h));
         assert!(!accepts_gzip(&HeaderMap::new()));
     }

@@ -12,7 +12,11 @@ use zonewire::config::{Config, ConfigError};
 use zonewire::poller::PollStatus;
 
 #[derive(Parser)]
-#[command(name = "zonewire", version, about = "One clean, deduplicated feed of Vietnam's industrial-zone and economic-zone boards")]
+#[command(
+    name = "zonewire",
+    version,
+    about = "One clean, deduplicated feed of Vietnam's industrial-zone and economic-zone boards"
+)]
 struct Cli {
     /// Log level or filter (RUST_LOG syntax); RUST_LOG wins when set.
     #[arg(long, global = true, default_value = "info")]
@@ -40,7 +44,12 @@ enum ExportFormat {
 #[derive(clap::Args)]
 struct ConfigArg {
     /// Config file [default: $ZONEWIRE_CONFIG, then config/zonewire.toml]
-    #[arg(long, short = 'c', env = "ZONEWIRE_CONFIG", default_value = "config/zonewire.toml")]
+    #[arg(
+        long,
+        short = 'c',
+        env = "ZONEWIRE_CONFIG",
+        default_value = "config/zonewire.toml"
+    )]
     config: PathBuf,
 }
 
@@ -135,7 +144,10 @@ impl From<AppError> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logs(&cli);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("zonewire: cannot start the async runtime: {e}");
@@ -260,11 +272,13 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
                 ExportFormat::Atom => zonewire::http::Format::Atom,
                 ExportFormat::Json => zonewire::http::Format::Json,
             };
-            let (body, _) = zonewire::http::render_output(&archive, &config, fmt, &params, Some(&query))
-                .map_err(Failure::Runtime)?;
+            let (body, _) =
+                zonewire::http::render_output(&archive, &config, fmt, &params, Some(&query))
+                    .map_err(Failure::Runtime)?;
             match output {
-                Some(path) => std::fs::write(&path, body)
-                    .map_err(|e| Failure::Runtime(format!("cannot write {}: {e}", path.display())))?,
+                Some(path) => std::fs::write(&path, body).map_err(|e| {
+                    Failure::Runtime(format!("cannot write {}: {e}", path.display()))
+                })?,
                 None => {
                     use std::io::Write;
                     std::io::stdout()
@@ -279,8 +293,8 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             let archive = app::open_archive(&config)?;
             let counts = archive.source_counts();
             println!(
-                "{:<24} {:<12} {:<5} {:<17} {:<13} {:>6}  {}",
-                "ID", "PROVINCE", "KIND", "LAST SUCCESS", "STATUS", "ITEMS", "NEXT POLL"
+                "{:<24} {:<12} {:<5} {:<17} {:<13} {:>6}  NEXT POLL",
+                "ID", "PROVINCE", "KIND", "LAST SUCCESS", "STATUS", "ITEMS"
             );
             for s in &config.sources {
                 let st = archive
@@ -288,8 +302,12 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
                     .map_err(|e| Failure::Runtime(e.to_string()))?
                     .unwrap_or_default();
                 let fmt_time = |t: Option<chrono::DateTime<chrono::Utc>>| {
-                    t.map(|t| t.with_timezone(&zonewire::model::vn_offset()).format("%Y-%m-%d %H:%M").to_string())
-                        .unwrap_or_else(|| "-".into())
+                    t.map(|t| {
+                        t.with_timezone(&zonewire::model::vn_offset())
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string()
+                    })
+                    .unwrap_or_else(|| "-".into())
                 };
                 println!(
                     "{:<24} {:<12} {:<5} {:<17} {:<13} {:>6}  {}{}",
@@ -300,7 +318,9 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
                     st.last_status.as_deref().unwrap_or("never"),
                     counts.get(&s.id).copied().unwrap_or(0),
                     fmt_time(st.next_poll),
-                    st.last_error.map(|e| format!("  ({e})")).unwrap_or_default()
+                    st.last_error
+                        .map(|e| format!("  ({e})"))
+                        .unwrap_or_default()
                 );
             }
             Ok(())
@@ -346,15 +366,15 @@ async fn probe(
     fetch_cfg.per_host = fetch_cfg.per_host.max(1);
     let rules = match (&source, &preset) {
         (Some(id), _) => {
-            let cfg = config.as_ref().ok_or_else(|| Failure::Input("--source needs a config".into()))?;
+            let cfg = config
+                .as_ref()
+                .ok_or_else(|| Failure::Input("--source needs a config".into()))?;
             let s = cfg
                 .source(id)
                 .ok_or_else(|| Failure::Input(format!("unknown source id {id:?}")))?;
-            Some(
-                s.html
-                    .clone()
-                    .ok_or_else(|| Failure::Input(format!("source {id:?} has no [source.html] selectors")))?,
-            )
+            Some(s.html.clone().ok_or_else(|| {
+                Failure::Input(format!("source {id:?} has no [source.html] selectors"))
+            })?)
         }
         (None, Some(p)) => Some(
             HtmlRules::compile(&HtmlConfig {
@@ -365,7 +385,8 @@ async fn probe(
         ),
         (None, None) => None,
     };
-    let fetcher = zonewire::fetch::Fetcher::new(fetch_cfg).map_err(|e| Failure::Runtime(e.to_string()))?;
+    let fetcher =
+        zonewire::fetch::Fetcher::new(fetch_cfg).map_err(|e| Failure::Runtime(e.to_string()))?;
     let req = zonewire::fetch::FetchRequest {
         url: url.clone(),
         etag: None,
@@ -410,7 +431,10 @@ async fn probe(
             }
             for (i, s) in suggestions.iter().take(3).enumerate() {
                 println!("suggestion {} ({} items):", i + 1, s.count);
-                println!("  [source.html]\n  item = {:?}\n  title = {:?}\n  link = {:?}", s.item, s.title, s.link);
+                println!(
+                    "  [source.html]\n  item = {:?}\n  title = {:?}\n  link = {:?}",
+                    s.item, s.title, s.link
+                );
                 if let Some(d) = &s.date {
                     println!("  date = {d:?}");
                 }

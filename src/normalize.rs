@@ -61,7 +61,10 @@ pub fn normalize(
         .filter(|c| !c.trim().is_empty())
         .map(|c| sanitize::sanitize_html(&c, article_base.as_ref().or(Some(base))))
         .filter(|c| !c.trim().is_empty());
-    let body_text = content_html.as_deref().map(text::html_to_text).unwrap_or_default();
+    let body_text = content_html
+        .as_deref()
+        .map(text::html_to_text)
+        .unwrap_or_default();
 
     let url_date = link.as_deref().and_then(dates::date_from_url);
     let date_missing = entry.published.is_none() && url_date.is_none();
@@ -77,7 +80,9 @@ pub fn normalize(
         published
     };
 
-    let mut provinces: Vec<String> = source_province.map(|p| vec![p.to_string()]).unwrap_or_default();
+    let mut provinces: Vec<String> = source_province
+        .map(|p| vec![p.to_string()])
+        .unwrap_or_default();
     let tag_text = format!("{title}\n{summary}\n{body_text}");
     for slug in provinces::tag(&tag_text) {
         if !provinces.iter().any(|p| p == slug) {
@@ -86,12 +91,19 @@ pub fn normalize(
     }
 
     let mojibake = text::has_mojibake(&title) || text::has_mojibake(&summary);
-    let lead_source = if summary.is_empty() { &body_text } else { &summary };
+    let lead_source = if summary.is_empty() {
+        &body_text
+    } else {
+        &summary
+    };
     let lead: String = lead_source.chars().take(LEAD_CHARS).collect();
     let fingerprint = dedup::fingerprint(&title, &lead);
     let body_prefix: String = body_text.chars().take(SEARCH_BODY_CHARS).collect();
     let search = text::fold(&format!("{title} {summary} {body_prefix}"));
-    let guid = entry.guid.map(|g| text::normalize_text(&g)).filter(|g| !g.is_empty());
+    let guid = entry
+        .guid
+        .map(|g| text::normalize_text(&g))
+        .filter(|g| !g.is_empty());
     let keys = dedup::identity_keys(
         source_id,
         guid.as_deref(),
@@ -101,7 +113,11 @@ pub fn normalize(
     );
     let clean_list = |v: Vec<String>| -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for s in v.iter().map(|s| text::normalize_text(s)).filter(|s| !s.is_empty()) {
+        for s in v
+            .iter()
+            .map(|s| text::normalize_text(s))
+            .filter(|s| !s.is_empty())
+        {
             if !out.contains(&s) {
                 out.push(s);
             }

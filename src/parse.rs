@@ -50,7 +50,10 @@ pub fn looks_like_feed(body: &[u8]) -> bool {
     if head.starts_with('{') {
         return head.contains("jsonfeed") || head.contains("\"items\"");
     }
-    (head.contains("<rss") || head.contains("<feed") || head.contains("<rdf:rdf") || head.contains("<channel"))
+    (head.contains("<rss")
+        || head.contains("<feed")
+        || head.contains("<rdf:rdf")
+        || head.contains("<channel"))
         && !head.contains("<html")
 }
 
@@ -69,11 +72,16 @@ pub fn parse_feed(body: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
         Ok(Ok(feed)) => feed,
         Ok(Err(e)) => {
             let msg = e.to_string();
-            return Err(if msg.contains("no root element") || msg.contains("unsupported") || msg.contains("Unknown") {
-                ParseError::NotAFeed(msg)
-            } else {
-                ParseError::Invalid(msg)
-            });
+            return Err(
+                if msg.contains("no root element")
+                    || msg.contains("unsupported")
+                    || msg.contains("Unknown")
+                {
+                    ParseError::NotAFeed(msg)
+                } else {
+                    ParseError::Invalid(msg)
+                },
+            );
         }
         Err(panic) => {
             let msg = panic
@@ -85,7 +93,12 @@ pub fn parse_feed(body: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
         }
     };
     let total = feed.entries.len();
-    let entries: Vec<RawEntry> = feed.entries.into_iter().take(MAX_ENTRIES).map(convert).collect();
+    let entries: Vec<RawEntry> = feed
+        .entries
+        .into_iter()
+        .take(MAX_ENTRIES)
+        .map(convert)
+        .collect();
     Ok(ParsedFeed {
         title: feed.title.map(|t| t.content),
         truncated: total.saturating_sub(entries.len()),
@@ -139,7 +152,12 @@ fn convert(e: feed_rs::model::Entry) -> RawEntry {
         updated: e.updated.map(to_vn),
         summary: e.summary.map(|s| s.content),
         content: e.content.and_then(|c| c.body),
-        authors: e.authors.into_iter().filter_map(|a| a.name).filter(|n| !n.trim().is_empty()).collect(),
+        authors: e
+            .authors
+            .into_iter()
+            .filter_map(|a| a.name)
+            .filter(|n| !n.trim().is_empty())
+            .collect(),
         categories: e
             .categories
             .into_iter()
@@ -169,7 +187,10 @@ mod tests {
         let f = parse_feed(xml, &base()).unwrap();
         assert_eq!(f.entries.len(), 2);
         assert_eq!(f.entries[0].guid, None);
-        assert_eq!(f.entries[0].link.as_deref(), Some("https://example.vn/a.html"));
+        assert_eq!(
+            f.entries[0].link.as_deref(),
+            Some("https://example.vn/a.html")
+        );
         assert_eq!(
             f.entries[0].published.unwrap().to_rfc3339(),
             "2025-09-06T08:30:00+07:00"
@@ -179,9 +200,15 @@ mod tests {
 
     #[test]
     fn html_is_not_a_feed() {
-        assert!(!looks_like_feed(b"<!doctype html><html><body>x</body></html>"));
-        assert!(looks_like_feed(b"\xef\xbb\xbf  <?xml version=\"1.0\"?><rss version=\"2.0\">"));
-        assert!(looks_like_feed(br#"{"version":"https://jsonfeed.org/version/1.1","items":[]}"#));
+        assert!(!looks_like_feed(
+            b"<!doctype html><html><body>x</body></html>"
+        ));
+        assert!(looks_like_feed(
+            b"\xef\xbb\xbf  <?xml version=\"1.0\"?><rss version=\"2.0\">"
+        ));
+        assert!(looks_like_feed(
+            br#"{"version":"https://jsonfeed.org/version/1.1","items":[]}"#
+        ));
         assert!(parse_feed(b"<html><body>oops</body></html>", &base()).is_err());
     }
 

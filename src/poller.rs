@@ -165,7 +165,12 @@ impl Poller {
         if state.last_status.as_deref() == Some("error") {
             info!("source recovered");
         }
-        info!(status = status.as_str(), new = report.new, updated = report.updated, "polled");
+        info!(
+            status = status.as_str(),
+            new = report.new,
+            updated = report.updated,
+            "polled"
+        );
         state.next_poll = Some(next);
         // The state was already committed with the items; save the schedule too.
         if let Err(e) = self.archive.put_source_state(&source.id, state) {
@@ -203,7 +208,12 @@ impl Poller {
             state.etag = fetched.etag.clone().or(state.etag.take());
             state.last_modified = fetched.last_modified.clone().or(state.last_modified.take());
             mark_success(state, "unchanged");
-            return Ok((PollStatus::Unchanged, IngestReport::default(), 0, fetched.max_age));
+            return Ok((
+                PollStatus::Unchanged,
+                IngestReport::default(),
+                0,
+                fetched.max_age,
+            ));
         }
         let harvest = self.harvest(source, &fetched).await?;
         let max_age = fetched.max_age;
@@ -224,7 +234,10 @@ impl Poller {
         let date_missing = candidates.iter().filter(|c| c.date_missing).count() as u64;
         let mojibake = candidates.iter().filter(|c| c.mojibake).count() as u64;
         if mojibake > 0 {
-            warn!(items = mojibake, "text looks double-decoded (mojibake); check the source's charset");
+            warn!(
+                items = mojibake,
+                "text looks double-decoded (mojibake); check the source's charset"
+            );
         }
         state.etag = fetched.etag.clone();
         state.last_modified = fetched.last_modified.clone();
@@ -267,7 +280,11 @@ impl Poller {
                 .await
                 .map_err(|e| Failure::from(e.to_string()))?;
             if feed.truncated > 0 {
-                warn!(dropped = feed.truncated, "feed has too many entries; kept the first {}", parse::MAX_ENTRIES);
+                warn!(
+                    dropped = feed.truncated,
+                    "feed has too many entries; kept the first {}",
+                    parse::MAX_ENTRIES
+                );
             }
             return Ok(Harvest {
                 entries: feed.entries,
@@ -294,9 +311,16 @@ impl Poller {
             };
             let f = match self.fetcher.fetch(&req).await? {
                 FetchOutcome::Fetched(f) => f,
-                FetchOutcome::NotModified => return Err(Failure::from("advertised feed answered 304 to an unconditional request".to_string())),
+                FetchOutcome::NotModified => {
+                    return Err(Failure::from(
+                        "advertised feed answered 304 to an unconditional request".to_string(),
+                    ));
+                }
             };
-            let cs = f.content_type.as_deref().and_then(charset::charset_from_content_type);
+            let cs = f
+                .content_type
+                .as_deref()
+                .and_then(charset::charset_from_content_type);
             let bytes = charset::feed_bytes(&f.body, cs.as_deref()).into_owned();
             let feed = parse::parse_feed_async(bytes.into(), f.final_url.clone())
                 .await
@@ -309,7 +333,12 @@ impl Poller {
         };
         let page_url = fetched.final_url.clone();
         let entries = tokio::task::spawn_blocking(move || {
-            extract::extract_list(&text, &page_url, &rules, Utc::now().with_timezone(&vn_offset()))
+            extract::extract_list(
+                &text,
+                &page_url,
+                &rules,
+                Utc::now().with_timezone(&vn_offset()),
+            )
         })
         .await
         .map_err(|e| Failure::from(format!("extraction task failed: {e}")))?
@@ -351,7 +380,9 @@ impl Poller {
         base: &Url,
         now: DateTime<Utc>,
     ) -> Vec<Candidate> {
-        let Some(rules) = source.html.clone() else { return candidates };
+        let Some(rules) = source.html.clone() else {
+            return candidates;
+        };
         let mut out = Vec::with_capacity(candidates.len());
         let mut followed = 0usize;
         // `normalize` drops unusable entries, so pair candidates back up by link.
@@ -360,7 +391,9 @@ impl Poller {
             let raw = entries
                 .iter()
                 .find(|e| {
-                    e.link.as_deref().and_then(|l| crate::urlnorm::canonicalize(l, Some(base)))
+                    e.link
+                        .as_deref()
+                        .and_then(|l| crate::urlnorm::canonicalize(l, Some(base)))
                         == Some(cand.item.link.clone())
                 })
                 .cloned();
@@ -381,17 +414,31 @@ impl Poller {
             };
             match self.fetcher.fetch(&req).await {
                 Ok(FetchOutcome::Fetched(page)) => {
-                    let cs = page.content_type.as_deref().and_then(charset::charset_from_content_type);
+                    let cs = page
+                        .content_type
+                        .as_deref()
+                        .and_then(charset::charset_from_content_type);
                     let html = charset::decode_text(&page.body, cs.as_deref());
                     let rules = rules.clone();
                     let page_url = page.final_url.clone();
                     let article = tokio::task::spawn_blocking(move || {
-                        extract::extract_article(&html, &page_url, &rules, now.with_timezone(&vn_offset()))
+                        extract::extract_article(
+                            &html,
+                            &page_url,
+                            &rules,
+                            now.with_timezone(&vn_offset()),
+                        )
                     })
                     .await
                     .unwrap_or_default();
                     merge_article(&mut raw, article);
-                    match normalize(raw, &source.id, source.province.as_deref(), &page.final_url, now) {
+                    match normalize(
+                        raw,
+                        &source.id,
+                        source.province.as_deref(),
+                        &page.final_url,
+                        now,
+                    ) {
                         Some(c) => out.push(c),
                         None => out.push(cand),
                     }
@@ -421,10 +468,10 @@ fn merge_article(raw: &mut RawEntry, article: extract::Article) {
     if raw.image.is_none() {
         raw.image = article.image;
     }
-    if raw.title.trim().is_empty() {
-        if let Some(t) = article.title {
-            raw.title = t;
-        }
+    if raw.title.trim().is_empty()
+        && let Some(t) = article.title
+    {
+        raw.title = t;
     }
 }
 

@@ -82,7 +82,9 @@ pub fn spawn_all(
         tracker.spawn(async move {
             loop {
                 let next = match poller.archive.source_state(&source.id) {
-                    Ok(Some(st)) if st.configured_url.as_deref() == Some(source.url.as_str()) => st.next_poll,
+                    Ok(Some(st)) if st.configured_url.as_deref() == Some(source.url.as_str()) => {
+                        st.next_poll
+                    }
                     Ok(_) => None,
                     Err(e) => {
                         warn!(source = %source.id, error = %e, "cannot read schedule");
@@ -142,9 +144,21 @@ mod tests {
     #[test]
     fn retry_after_is_a_floor() {
         let now = Utc::now();
-        let d = after_failure(now, MIN, Duration::from_secs(3600), 1, Some(Duration::from_secs(7200))) - now;
+        let d = after_failure(
+            now,
+            MIN,
+            Duration::from_secs(3600),
+            1,
+            Some(Duration::from_secs(7200)),
+        ) - now;
         assert!(d >= chrono::Duration::seconds(7200));
-        let d = after_failure(now, MIN, Duration::from_secs(3600), 1, Some(Duration::from_secs(10 * 86400))) - now;
+        let d = after_failure(
+            now,
+            MIN,
+            Duration::from_secs(3600),
+            1,
+            Some(Duration::from_secs(10 * 86400)),
+        ) - now;
         assert!(d <= chrono::Duration::seconds(24 * 3600 + 1));
     }
 

@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
@@ -140,7 +140,9 @@ fn decode<T: DeserializeOwned>(tree: &'static str, key: &[u8], bytes: &[u8]) -> 
         reason,
     };
     match bytes.split_first() {
-        Some((&RECORD_V1, rest)) => serde_json::from_slice(rest).map_err(|e| corrupt(e.to_string())),
+        Some((&RECORD_V1, rest)) => {
+            serde_json::from_slice(rest).map_err(|e| corrupt(e.to_string()))
+        }
         Some((v, _)) => Err(corrupt(format!("unknown record version {v}"))),
         None => Err(corrupt("empty record".into())),
     }
@@ -294,34 +296,36 @@ impl Store for SledStore {
             &self.sources,
             &self.meta,
         )
-            .transaction(|(t_items, t_time, t_keys, t_stories, t_idx, t_sources, t_meta)| {
-                for (id, bytes, published) in &items {
-                    if let Some(old) = t_items.get(id.as_bytes())? {
-                        // An update may move the item in time: drop its old time key.
-                        let old: Item = decode("items", id.as_bytes(), &old)
-                            .map_err(ConflictableTransactionError::Abort)?;
-                        t_time.remove(time_key(old.published.timestamp(), id))?;
+            .transaction(
+                |(t_items, t_time, t_keys, t_stories, t_idx, t_sources, t_meta)| {
+                    for (id, bytes, published) in &items {
+                        if let Some(old) = t_items.get(id.as_bytes())? {
+                            // An update may move the item in time: drop its old time key.
+                            let old: Item = decode("items", id.as_bytes(), &old)
+                                .map_err(ConflictableTransactionError::Abort)?;
+                            t_time.remove(time_key(old.published.timestamp(), id))?;
+                        }
+                        t_items.insert(id.as_bytes(), bytes.as_slice())?;
+                        t_time.insert(time_key(*published, id), &[])?;
                     }
-                    t_items.insert(id.as_bytes(), bytes.as_slice())?;
-                    t_time.insert(time_key(*published, id), &[])?;
-                }
-                for (key, id) in &batch.keys {
-                    t_keys.insert(key.as_bytes(), id.as_bytes())?;
-                }
-                for (id, bytes) in &stories {
-                    t_stories.insert(id.as_bytes(), bytes.as_slice())?;
-                }
-                for (id, bytes) in &index {
-                    t_idx.insert(id.as_bytes(), bytes.as_slice())?;
-                }
-                if let Some((id, bytes)) = &source_state {
-                    t_sources.insert(id.as_bytes(), bytes.as_slice())?;
-                }
-                if changes_items {
-                    t_meta.insert("generation", &next_gen.to_be_bytes())?;
-                }
-                Ok(())
-            });
+                    for (key, id) in &batch.keys {
+                        t_keys.insert(key.as_bytes(), id.as_bytes())?;
+                    }
+                    for (id, bytes) in &stories {
+                        t_stories.insert(id.as_bytes(), bytes.as_slice())?;
+                    }
+                    for (id, bytes) in &index {
+                        t_idx.insert(id.as_bytes(), bytes.as_slice())?;
+                    }
+                    if let Some((id, bytes)) = &source_state {
+                        t_sources.insert(id.as_bytes(), bytes.as_slice())?;
+                    }
+                    if changes_items {
+                        t_meta.insert("generation", &next_gen.to_be_bytes())?;
+                    }
+                    Ok(())
+                },
+            );
         match result {
             Ok(()) => {}
             Err(TransactionError::Abort(e)) => return Err(e),
@@ -339,7 +343,10 @@ impl Store for SledStore {
         let mut out = Vec::with_capacity(self.idx.len());
         for kv in self.idx.iter() {
             let (k, v) = kv?;
-            out.push((String::from_utf8_lossy(&k).into_owned(), decode("idx", &k, &v)?));
+            out.push((
+                String::from_utf8_lossy(&k).into_owned(),
+                decode("idx", &k, &v)?,
+            ));
         }
         Ok(out)
     }

@@ -7,7 +7,11 @@
 /// BOM and control characters, collapse whitespace (NBSP included), trim.
 pub fn normalize_text(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    s.nfc().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")
+    s.nfc()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Fold for keys and search: case-folded, diacritics removed, đ/Đ/Ð → d, whitespace

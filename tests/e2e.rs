@@ -14,7 +14,9 @@ use zonewire::config::Config;
 use zonewire::poller::PollStatus;
 
 fn demo(name: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("config/demo")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -25,12 +27,27 @@ async fn fixture_server() -> String {
     let json = demo("danang-dseza.json");
     let noguid = demo("nghison-noguid.xml");
     let app = Router::new()
-        .route("/kh.xml", get(move || async move { ([(header::CONTENT_TYPE, "application/rss+xml")], rss) }))
-        .route("/hy.atom", get(move || async move { ([(header::CONTENT_TYPE, "application/atom+xml")], atom) }))
-        .route("/dn.json", get(move || async move { ([(header::CONTENT_TYPE, "application/feed+json")], json) }))
+        .route(
+            "/kh.xml",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/rss+xml")], rss) }),
+        )
+        .route(
+            "/hy.atom",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/atom+xml")], atom) }),
+        )
+        .route(
+            "/dn.json",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/feed+json")], json) }),
+        )
         .route("/ns.xml", get(move || async move { noguid }))
-        .route("/missing.xml", get(|| async { (StatusCode::NOT_FOUND, "not here") }))
-        .route("/garbage.xml", get(|| async { "\u{0}\u{1}this is not a feed at all" }));
+        .route(
+            "/missing.xml",
+            get(|| async { (StatusCode::NOT_FOUND, "not here") }),
+        )
+        .route(
+            "/garbage.xml",
+            get(|| async { "\u{0}\u{1}this is not a feed at all" }),
+        );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -103,7 +120,10 @@ url = "{refused}"
     Config::parse(&text, Path::new("e2e.toml")).expect("valid config")
 }
 
-async fn get_feed(addr: std::net::SocketAddr, path: &str) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+async fn get_feed(
+    addr: std::net::SocketAddr,
+    path: &str,
+) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
     let resp = reqwest::get(format!("http://{addr}{path}")).await.unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
@@ -113,7 +133,12 @@ async fn get_feed(addr: std::net::SocketAddr, path: &str) -> (reqwest::StatusCod
 fn titles(feed: &feed_rs::model::Feed) -> Vec<String> {
     feed.entries
         .iter()
-        .map(|e| e.title.as_ref().map(|t| t.content.clone()).unwrap_or_default())
+        .map(|e| {
+            e.title
+                .as_ref()
+                .map(|t| t.content.clone())
+                .unwrap_or_default()
+        })
         .collect()
 }
 
@@ -131,13 +156,19 @@ async fn daemon_polls_stores_once_and_serves_merged_feed() {
     // First run: the daemon polls everything on start.
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut daemon = app::start_on(cfg.clone(), listener).await.unwrap();
-    tokio::time::timeout(std::time::Duration::from_secs(60), daemon.polls.wait_for(|n| *n >= sources))
-        .await
-        .expect("all sources polled")
-        .unwrap();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        daemon.polls.wait_for(|n| *n >= sources),
+    )
+    .await
+    .expect("all sources polled")
+    .unwrap();
     let (status, headers, body) = get_feed(daemon.addr, "/feed.xml").await;
     assert_eq!(status, 200);
-    assert_eq!(headers[header::CONTENT_TYPE.as_str()], "application/rss+xml; charset=utf-8");
+    assert_eq!(
+        headers[header::CONTENT_TYPE.as_str()],
+        "application/rss+xml; charset=utf-8"
+    );
     let feed = feed_rs::parser::parse(body.as_slice()).expect("our RSS parses");
     let first_titles = titles(&feed);
     // The seed visit is reported by two boards and published once.
@@ -153,7 +184,11 @@ async fn daemon_polls_stores_once_and_serves_merged_feed() {
         assert_eq!(t, &t.nfc().collect::<String>(), "title not NFC: {t}");
     }
     // Newest first.
-    let dates: Vec<_> = feed.entries.iter().map(|e| e.published.expect("pubDate")).collect();
+    let dates: Vec<_> = feed
+        .entries
+        .iter()
+        .map(|e| e.published.expect("pubDate"))
+        .collect();
     let mut sorted = dates.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(dates, sorted);
@@ -161,7 +196,11 @@ async fn daemon_polls_stores_once_and_serves_merged_feed() {
     let ns = feed
         .entries
         .iter()
-        .find(|e| e.title.as_ref().is_some_and(|t| t.content.contains("thép tấm")))
+        .find(|e| {
+            e.title
+                .as_ref()
+                .is_some_and(|t| t.content.contains("thép tấm"))
+        })
         .expect("no-guid item present");
     assert!(ns.id.starts_with("urn:zonewire:"), "{}", ns.id);
     let guids: Vec<String> = feed.entries.iter().map(|e| e.id.clone()).collect();
@@ -185,7 +224,11 @@ async fn daemon_polls_stores_once_and_serves_merged_feed() {
 
     // A second pass adds nothing and reports the broken sources.
     let outcomes = app::poll_once(&cfg, &[]).await.unwrap();
-    assert_eq!(outcomes.iter().map(|o| o.report.new).sum::<usize>(), 0, "{outcomes:#?}");
+    assert_eq!(
+        outcomes.iter().map(|o| o.report.new).sum::<usize>(),
+        0,
+        "{outcomes:#?}"
+    );
     for o in &outcomes {
         let broken = o.source.starts_with("broken-");
         assert_eq!(matches!(o.status, PollStatus::Error(_)), broken, "{o:?}");
@@ -194,8 +237,16 @@ async fn daemon_polls_stores_once_and_serves_merged_feed() {
         PollStatus::Error(r) => r.clone(),
         other => panic!("{other:?}"),
     };
-    assert!(reason("broken-404").contains("404"), "{}", reason("broken-404"));
-    assert!(reason("broken-refused").to_lowercase().contains("connect"), "{}", reason("broken-refused"));
+    assert!(
+        reason("broken-404").contains("404"),
+        "{}",
+        reason("broken-404")
+    );
+    assert!(
+        reason("broken-refused").to_lowercase().contains("connect"),
+        "{}",
+        reason("broken-refused")
+    );
 
     // Restart: the same items, the same guids.
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -203,7 +254,13 @@ async fn daemon_polls_stores_once_and_serves_merged_feed() {
     let (_, _, body) = get_feed(daemon.addr, "/feed.xml").await;
     let feed = feed_rs::parser::parse(body.as_slice()).unwrap();
     assert_eq!(titles(&feed), first_titles);
-    assert_eq!(feed.entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>(), guids);
+    assert_eq!(
+        feed.entries
+            .iter()
+            .map(|e| e.id.clone())
+            .collect::<Vec<_>>(),
+        guids
+    );
     daemon.shutdown().await.unwrap();
 }
 
@@ -220,19 +277,36 @@ async fn feeds_answer_conditional_requests_and_gzip() {
     let url = format!("http://{}/feed.xml?province=khanh-hoa", daemon.addr);
     let r = client.get(&url).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    let etag = r.headers()[header::ETAG.as_str()].to_str().unwrap().to_string();
+    let etag = r.headers()[header::ETAG.as_str()]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_eq!(r.headers()[header::VARY.as_str()], "Accept-Encoding");
     let plain = r.bytes().await.unwrap();
-    let r = client.get(&url).header("If-None-Match", &etag).send().await.unwrap();
+    let r = client
+        .get(&url)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 304);
-    let r = client.get(&url).header("Accept-Encoding", "gzip").send().await.unwrap();
+    let r = client
+        .get(&url)
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()[header::CONTENT_ENCODING.as_str()], "gzip");
     let gz = r.bytes().await.unwrap();
     let mut d = flate2::read::GzDecoder::new(&gz[..]);
     let mut out = Vec::new();
     std::io::Read::read_to_end(&mut d, &mut out).unwrap();
     assert_eq!(out, plain);
-    let r = client.get(format!("http://{}/feed.xml?limit=9999", daemon.addr)).send().await.unwrap();
+    let r = client
+        .get(format!("http://{}/feed.xml?limit=9999", daemon.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("limit"));
     daemon.shutdown().await.unwrap();
