@@ -107,9 +107,27 @@ pub fn parse_feed(body: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
     })
 }
 
-/// `parse_feed` off the async runtime, under a time limit.
-pub async fn parse_feed_async(body: bytes::Bytes, base: Url) -> Result<ParsedFeed, ParseError> {
-    let task = tokio::task::spawn_blocking(move || parse_feed(&body, &base));
+/// The whole feed path the daemon uses for a fetched body: charset handling (raw bytes
+/// when the document declares its encoding, transcoding otherwise), then parsing.
+/// `content_type` is the HTTP Content-Type header, if any. Blocking.
+pub fn feed_entries(
+    body: &[u8],
+    content_type: Option<&str>,
+    base: &Url,
+) -> Result<ParsedFeed, ParseError> {
+    let header_charset = content_type.and_then(crate::charset::charset_from_content_type);
+    let bytes = crate::charset::feed_bytes(body, header_charset.as_deref());
+    parse_feed(&bytes, base)
+}
+
+/// `feed_entries` off the async runtime, under a time limit.
+pub async fn parse_feed_async(
+    body: bytes::Bytes,
+    content_type: Option<String>,
+    base: Url,
+) -> Result<ParsedFeed, ParseError> {
+    let task =
+        tokio::task::spawn_blocking(move || feed_entries(&body, content_type.as_deref(), &base));
     match tokio::time::timeout(PARSE_TIMEOUT, task).await {
         Ok(Ok(result)) => result,
         Ok(Err(join)) => Err(ParseError::Panicked(join.to_string())),

@@ -275,10 +275,13 @@ impl Poller {
             SourceKind::Auto => parse::looks_like_feed(&fetched.body),
         };
         if is_feed {
-            let bytes = charset::feed_bytes(&fetched.body, header_charset.as_deref()).into_owned();
-            let feed = parse::parse_feed_async(bytes.into(), fetched.final_url.clone())
-                .await
-                .map_err(|e| Failure::from(e.to_string()))?;
+            let feed = parse::parse_feed_async(
+                fetched.body.clone(),
+                fetched.content_type.clone(),
+                fetched.final_url.clone(),
+            )
+            .await
+            .map_err(|e| Failure::from(e.to_string()))?;
             if feed.truncated > 0 {
                 warn!(
                     dropped = feed.truncated,
@@ -317,14 +320,13 @@ impl Poller {
                     ));
                 }
             };
-            let cs = f
-                .content_type
-                .as_deref()
-                .and_then(charset::charset_from_content_type);
-            let bytes = charset::feed_bytes(&f.body, cs.as_deref()).into_owned();
-            let feed = parse::parse_feed_async(bytes.into(), f.final_url.clone())
-                .await
-                .map_err(|e| Failure::from(format!("advertised feed {}: {e}", f.final_url)))?;
+            let feed = parse::parse_feed_async(
+                f.body.clone(),
+                f.content_type.clone(),
+                f.final_url.clone(),
+            )
+            .await
+            .map_err(|e| Failure::from(format!("advertised feed {}: {e}", f.final_url)))?;
             return Ok(Harvest {
                 entries: feed.entries,
                 base: f.final_url,
