@@ -56,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         .route("/provinces.json", get(provinces_json))
         .route("/opml", get(opml))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .layer(axum::middleware::from_fn(count_requests))
         .with_state(state)
 }
 
@@ -340,13 +342,23 @@ async fn serve_cached(
     // `before` is part of the key through the raw query; the self link echoes it exactly.
     let key = format!("{}?{}", format.path(), raw.as_deref().unwrap_or(""));
     let generation = state.archive.store().generation();
+    let cache_metric = |result: &str| {
+        crate::metrics::get()
+            .render_cache
+            .get_or_create(&crate::metrics::labels(&[("result", result)]))
+            .inc();
+    };
     let rendered = match state.cache.get(&key, generation) {
-        Some(r) => r,
+        Some(r) => {
+            cache_metric("hit");
+            r
+        }
         None => {
             let _flight = state.cache.render.lock().await;
             match state.cache.get(&key, generation) {
                 Some(r) => r,
                 None => {
+                    cache_metric("miss");
                     let st = state.clone();
                     let raw2 = raw.clone();
                     let result = tokio::task::spawn_blocking(move || {
@@ -550,6 +562,41 @@ async fn opml(State(s): State<AppState>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")],
         render::opml(&s.config.server.title, &infos, &s.config.server.base_url),
+    )
+        .into_response()
+}
+
+async fn count_requests(
+    path: Option<axum::extract::MatchedPath>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    // The matched route, not the raw path: label values must stay few.
+    let route = path
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let resp = next.run(req).await;
+    crate::metrics::get()
+        .http_requests
+        .get_or_create(&crate::metrics::labels(&[
+            ("route", &route),
+            ("status", resp.status().as_str()),
+        ]))
+        .inc();
+    resp
+}
+
+async fn metrics(State(s): State<AppState>) -> Response {
+    let m = crate::metrics::get();
+    m.store_items.set(s.archive.len() as i64);
+    m.store_bytes
+        .set(s.archive.store().size_on_disk().unwrap_or(0) as i64);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        m.render(),
     )
         .into_response()
 }

@@ -17,6 +17,7 @@ pub mod dedup;
 pub mod extract;
 pub mod fetch;
 pub mod http;
+pub mod metrics;
 pub mod model;
 pub mod normalize;
 pub mod parse;

@@ -62,22 +62,26 @@ pub struct Poller {
 struct Failure {
     message: String,
     retry_after: Option<Duration>,
+    /// Short kind for metrics: the fetch error kind, or parse/extract/store.
+    kind: &'static str,
 }
 
 impl From<FetchError> for Failure {
     fn from(e: FetchError) -> Self {
         Failure {
             retry_after: e.retry_after(),
+            kind: e.kind(),
             message: e.to_string(),
         }
     }
 }
 
-impl From<String> for Failure {
-    fn from(message: String) -> Self {
+impl Failure {
+    fn new(kind: &'static str, message: String) -> Self {
         Failure {
             message,
             retry_after: None,
+            kind,
         }
     }
 }
@@ -93,6 +97,7 @@ impl Poller {
     pub async fn poll(&self, source: &Source) -> PollOutcome {
         let span = info_span!("poll", source = %source.id, url = %source.url);
         let outcome = self.poll_inner(source).instrument(span).await;
+        record_metrics(&outcome);
         self.completed.send_modify(|n| *n += 1);
         outcome
     }
@@ -140,6 +145,16 @@ impl Poller {
                     warn!(error = %f.message, failures = state.consecutive_failures, "poll failed");
                 }
                 state.last_error = Some(f.message.clone());
+                let m = crate::metrics::get();
+                m.polls
+                    .get_or_create(&crate::metrics::labels(&[
+                        ("source", &source.id),
+                        ("outcome", &format!("error-{}", f.kind)),
+                    ]))
+                    .inc();
+                m.consecutive_failures
+                    .get_or_create(&crate::metrics::labels(&[("source", &source.id)]))
+                    .set(i64::from(state.consecutive_failures));
                 let next = schedule::after_failure(
                     now,
                     source.interval,
@@ -191,7 +206,16 @@ impl Poller {
         request: &FetchRequest,
         state: &mut SourceState,
     ) -> Result<(PollStatus, IngestReport, usize, Option<Duration>), Failure> {
-        let fetched = match self.fetcher.fetch(request).await? {
+        let started = std::time::Instant::now();
+        let fetched = self.fetcher.fetch(request).await;
+        let m = crate::metrics::get();
+        m.fetch_seconds.observe(started.elapsed().as_secs_f64());
+        if let Ok(FetchOutcome::Fetched(f)) = &fetched {
+            m.fetched_bytes
+                .get_or_create(&crate::metrics::labels(&[("source", &source.id)]))
+                .inc_by(f.body.len() as u64);
+        }
+        let fetched = match fetched? {
             FetchOutcome::NotModified => {
                 mark_success(state, "not-modified");
                 return Ok((PollStatus::NotModified, IngestReport::default(), 0, None));
@@ -256,8 +280,8 @@ impl Poller {
             Ok::<_, crate::store::StoreError>((r, st))
         })
         .await
-        .map_err(|e| Failure::from(format!("ingest task failed: {e}")))?
-        .map_err(|e| Failure::from(format!("store error: {e}")))?;
+        .map_err(|e| Failure::new("store", format!("ingest task failed: {e}")))?
+        .map_err(|e| Failure::new("store", format!("store error: {e}")))?;
         let (report, st) = report;
         *state = st;
         Ok((status_of(&report), report, entries, hint))
@@ -281,7 +305,7 @@ impl Poller {
                 fetched.final_url.clone(),
             )
             .await
-            .map_err(|e| Failure::from(e.to_string()))?;
+            .map_err(|e| Failure::new("parse", e.to_string()))?;
             if feed.truncated > 0 {
                 warn!(
                     dropped = feed.truncated,
@@ -300,10 +324,13 @@ impl Poller {
             // `auto` found a page without selectors: use the feed it advertises, if any.
             let links = extract::feed_links(&text, &fetched.final_url);
             let Some(feed_url) = links.first().and_then(|l| Url::parse(l).ok()) else {
-                return Err(Failure::from(format!(
-                    "{} is an HTML page with no feed link and the source has no [source.html] selectors (try `zonewire probe {}`)",
-                    fetched.final_url, fetched.final_url
-                )));
+                return Err(Failure::new(
+                    "extract",
+                    format!(
+                        "{} is an HTML page with no feed link and the source has no [source.html] selectors (try `zonewire probe {}`)",
+                        fetched.final_url, fetched.final_url
+                    ),
+                ));
             };
             info!(feed = %feed_url, "page advertises a feed; reading it");
             let req = FetchRequest {
@@ -315,7 +342,8 @@ impl Poller {
             let f = match self.fetcher.fetch(&req).await? {
                 FetchOutcome::Fetched(f) => f,
                 FetchOutcome::NotModified => {
-                    return Err(Failure::from(
+                    return Err(Failure::new(
+                        "http-status",
                         "advertised feed answered 304 to an unconditional request".to_string(),
                     ));
                 }
@@ -326,7 +354,7 @@ impl Poller {
                 f.final_url.clone(),
             )
             .await
-            .map_err(|e| Failure::from(format!("advertised feed {}: {e}", f.final_url)))?;
+            .map_err(|e| Failure::new("parse", format!("advertised feed {}: {e}", f.final_url)))?;
             return Ok(Harvest {
                 entries: feed.entries,
                 base: f.final_url,
@@ -343,8 +371,8 @@ impl Poller {
             )
         })
         .await
-        .map_err(|e| Failure::from(format!("extraction task failed: {e}")))?
-        .map_err(|e| Failure::from(e.to_string()))?;
+        .map_err(|e| Failure::new("extract", format!("extraction task failed: {e}")))?
+        .map_err(|e| Failure::new("extract", e.to_string()))?;
         Ok(Harvest {
             entries,
             base: fetched.final_url.clone(),
@@ -369,7 +397,7 @@ impl Poller {
                 .collect::<Vec<_>>()
         })
         .await
-        .map_err(|e| Failure::from(format!("normalisation task failed: {e}")))
+        .map_err(|e| Failure::new("normalize", format!("normalisation task failed: {e}")))
     }
 
     /// Fetch the article page of each *new* entry (once, politely, bounded per poll) and
@@ -454,6 +482,38 @@ impl Poller {
             }
         }
         out
+    }
+}
+
+/// Successful polls only: failures are counted where their kind is known.
+fn record_metrics(o: &PollOutcome) {
+    if matches!(o.status, PollStatus::Error(_)) {
+        return;
+    }
+    let m = crate::metrics::get();
+    let source = o.source.as_str();
+    m.polls
+        .get_or_create(&crate::metrics::labels(&[
+            ("source", source),
+            ("outcome", o.status.as_str()),
+        ]))
+        .inc();
+    m.consecutive_failures
+        .get_or_create(&crate::metrics::labels(&[("source", source)]))
+        .set(0);
+    for (kind, n) in [
+        ("new", o.report.new),
+        ("updated", o.report.updated),
+        ("clustered", o.report.clustered),
+    ] {
+        if n > 0 {
+            m.items
+                .get_or_create(&crate::metrics::labels(&[
+                    ("source", source),
+                    ("kind", kind),
+                ]))
+                .inc_by(n as u64);
+        }
     }
 }
 

@@ -103,6 +103,13 @@ pub fn spawn_all(
                     p = permits.clone().acquire_owned() => p,
                 };
                 let Ok(_permit) = permit else { break };
+                if let Some(due) = next {
+                    let lag = (Utc::now() - due).num_milliseconds().max(0) as f64 / 1000.0;
+                    crate::metrics::get()
+                        .poll_lag_seconds
+                        .get_or_create(&crate::metrics::labels(&[("source", &source.id)]))
+                        .set(lag);
+                }
                 tokio::select! {
                     _ = cancel.cancelled() => break,
                     _ = poller.poll(&source) => {}
