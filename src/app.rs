@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
 use crate::archive::Archive;
@@ -16,7 +15,7 @@ use crate::config::{Config, Source};
 use crate::fetch::{FetchError, Fetcher};
 use crate::http::{self, AppState};
 use crate::poller::{PollOutcome, Poller};
-use crate::schedule;
+use crate::schedule::{ReloadSummary, Supervisor};
 use crate::store::{SledStore, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +68,11 @@ pub struct Daemon {
     pub archive: Arc<Archive>,
     /// Number of polls finished so far (`wait_for` it instead of sleeping).
     pub polls: tokio::sync::watch::Receiver<u64>,
+    /// Reload requests from `POST /admin/reload` (`zonewire reload`).
+    pub reload_requests: tokio::sync::mpsc::Receiver<()>,
+    state: AppState,
+    supervisor: Arc<Supervisor>,
+    config_path: std::path::PathBuf,
     cancel: CancellationToken,
     handle: tokio::task::JoinHandle<Result<(), AppError>>,
 }
@@ -80,6 +84,45 @@ impl Daemon {
         self.handle
             .await
             .map_err(|e| AppError::Other(format!("daemon task: {e}")))?
+    }
+
+    /// Apply a new, already validated config: sources start, stop or restart; the server
+    /// renders with the new names. Settings that need a restart (listen address, store
+    /// path, concurrency, HTTP client settings) are kept and named in a warning.
+    pub fn reload(&self, config: Config) -> ReloadSummary {
+        let old = self.state.config();
+        let mut needs_restart = Vec::new();
+        if old.server.listen != config.server.listen {
+            needs_restart.push("server.listen");
+        }
+        if old.store.path != config.store.path {
+            needs_restart.push("store.path");
+        }
+        if old.poll.concurrency != config.poll.concurrency {
+            needs_restart.push("poll.concurrency");
+        }
+        if old.poll.fetch != config.poll.fetch {
+            needs_restart.push("poll (HTTP client settings)");
+        }
+        if !needs_restart.is_empty() {
+            warn!(keys = ?needs_restart, "these settings change only on restart");
+        }
+        let summary = self.supervisor.apply(&config.sources);
+        self.state.set_config(Arc::new(config));
+        info!(added = ?summary.added, removed = ?summary.removed, changed = ?summary.changed, "config reloaded");
+        summary
+    }
+
+    /// Re-read the config file; an invalid file is rejected (errors logged) and the old
+    /// config stays in force.
+    pub fn reload_from_file(&self) -> Result<ReloadSummary, crate::config::ConfigError> {
+        match Config::load(&self.config_path) {
+            Ok(c) => Ok(self.reload(c)),
+            Err(e) => {
+                warn!(error = %e, "new config rejected; keeping the old one");
+                Err(e)
+            }
+        }
     }
 }
 
@@ -100,26 +143,31 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<Daemon, A
     let poller = poller(&config, archive.clone())?;
     let polls = poller.completed.subscribe();
     let cancel = CancellationToken::new();
-    let tracker = TaskTracker::new();
-    schedule::spawn_all(
+    let supervisor = Arc::new(Supervisor::new(
         poller,
-        config.sources.clone(),
         config.poll.concurrency,
         cancel.clone(),
-        &tracker,
-    );
-    tracker.close();
-    let config = Arc::new(config);
-    let app = http::router(AppState::new(archive.clone(), config.clone()));
+    ));
+    supervisor.apply(&config.sources);
+    let config_path = config.path.clone();
+    let sources = config.sources.len();
+    let (reload_tx, reload_requests) = tokio::sync::mpsc::channel(1);
+    let state = AppState::new(archive.clone(), Arc::new(config)).with_reload(reload_tx);
+    let app = http::router(state.clone());
     let stop = cancel.clone();
     let store_archive = archive.clone();
+    let sup = supervisor.clone();
     let handle = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await;
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await;
         // Polls in flight are cancelled at their next await point; give them a moment
         // to commit what they already hold.
-        if tokio::time::timeout(Duration::from_secs(10), tracker.wait())
+        sup.tracker().close();
+        if tokio::time::timeout(Duration::from_secs(10), sup.tracker().wait())
             .await
             .is_err()
         {
@@ -132,20 +180,36 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<Daemon, A
         info!("store flushed; bye");
         served.map_err(AppError::Serve)
     });
-    info!(%addr, sources = config.sources.len(), "serving");
+    info!(%addr, sources, "serving");
     Ok(Daemon {
         addr,
         archive,
         polls,
+        reload_requests,
+        state,
+        supervisor,
+        config_path,
         cancel,
         handle,
     })
 }
 
-/// The daemon until `shutdown` resolves (SIGINT/SIGTERM in `main`).
-pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), AppError> {
-    let daemon = start(config).await?;
-    shutdown.await;
+/// The daemon until `shutdown` resolves (SIGINT/SIGTERM in `main`); each `reload` event
+/// (SIGHUP in `main`) or `POST /admin/reload` re-reads the config file.
+pub async fn run(
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+    mut reload: tokio::sync::mpsc::Receiver<()>,
+) -> Result<(), AppError> {
+    let mut daemon = start(config).await?;
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            Some(()) = reload.recv() => { let _ = daemon.reload_from_file(); }
+            Some(()) = daemon.reload_requests.recv() => { let _ = daemon.reload_from_file(); }
+        }
+    }
     info!("shutting down");
     daemon.shutdown().await
 }

@@ -31,16 +31,43 @@ const CACHE_BYTES: usize = 64 << 20;
 #[derive(Clone)]
 pub struct AppState {
     pub archive: Arc<Archive>,
-    pub config: Arc<Config>,
+    config: Arc<std::sync::RwLock<Arc<Config>>>,
     cache: Arc<RenderCache>,
+    /// Asks the daemon to re-read its config file (`POST /admin/reload`).
+    reload: Option<tokio::sync::mpsc::Sender<()>>,
 }
 
 impl AppState {
     pub fn new(archive: Arc<Archive>, config: Arc<Config>) -> Self {
         AppState {
             archive,
-            config,
+            config: Arc::new(std::sync::RwLock::new(config)),
             cache: Arc::new(RenderCache::default()),
+            reload: None,
+        }
+    }
+
+    pub fn with_reload(mut self, tx: tokio::sync::mpsc::Sender<()>) -> Self {
+        self.reload = Some(tx);
+        self
+    }
+
+    /// The config in force (replaced on reload).
+    pub fn config(&self) -> Arc<Config> {
+        match self.config.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Serve with a new config; every cached rendering is dropped (source names change).
+    pub fn set_config(&self, config: Arc<Config>) {
+        match self.config.write() {
+            Ok(mut c) => *c = config,
+            Err(poisoned) => *poisoned.into_inner() = config,
+        }
+        if let Ok(mut map) = self.cache.entries.lock() {
+            map.clear();
         }
     }
 }
@@ -57,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .route("/opml", get(opml))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route("/admin/reload", axum::routing::post(reload))
         .layer(axum::middleware::from_fn(count_requests))
         .with_state(state)
 }
@@ -362,7 +390,7 @@ async fn serve_cached(
                     let st = state.clone();
                     let raw2 = raw.clone();
                     let result = tokio::task::spawn_blocking(move || {
-                        render_output(&st.archive, &st.config, format, &params, raw2.as_deref())
+                        render_output(&st.archive, &st.config(), format, &params, raw2.as_deref())
                     })
                     .await;
                     let (body, updated) = match result {
@@ -477,7 +505,7 @@ async fn page(State(s): State<AppState>, RawQuery(q): RawQuery, h: HeaderMap) ->
 
 fn source_rows(state: &AppState) -> Result<Vec<(SourceInfo, SourceState)>, String> {
     let mut rows = Vec::new();
-    for s in &state.config.sources {
+    for s in &state.config().sources {
         let st = state
             .archive
             .source_state(&s.id)
@@ -491,9 +519,10 @@ fn source_rows(state: &AppState) -> Result<Vec<(SourceInfo, SourceState)>, Strin
 async fn sources_page(State(s): State<AppState>) -> Response {
     match source_rows(&s) {
         Ok(rows) => {
+            let config = s.config();
             let meta = feed_meta(
-                &s.config,
-                format!("{}/sources", s.config.server.base_url),
+                &config,
+                format!("{}/sources", config.server.base_url),
                 None,
                 Utc::now(),
             );
@@ -558,12 +587,35 @@ async fn provinces_json(State(s): State<AppState>) -> Response {
 }
 
 async fn opml(State(s): State<AppState>) -> Response {
-    let infos: Vec<SourceInfo> = s.config.sources.iter().map(|s| s.info()).collect();
+    let config = s.config();
+    let infos: Vec<SourceInfo> = config.sources.iter().map(|s| s.info()).collect();
     (
         [(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")],
-        render::opml(&s.config.server.title, &infos, &s.config.server.base_url),
+        render::opml(&config.server.title, &infos, &config.server.base_url),
     )
         .into_response()
+}
+
+/// Only local clients may ask for a reload; the request carries nothing but the wish (the
+/// daemon re-reads its own config file).
+async fn reload(
+    State(s): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+) -> Response {
+    if !peer.ip().is_loopback() {
+        return (
+            StatusCode::FORBIDDEN,
+            "reload is only accepted from loopback\n",
+        )
+            .into_response();
+    }
+    match &s.reload {
+        Some(tx) if tx.try_send(()).is_ok() => {
+            (StatusCode::ACCEPTED, "reload requested\n").into_response()
+        }
+        Some(_) => (StatusCode::ACCEPTED, "reload already pending\n").into_response(),
+        None => (StatusCode::NOT_IMPLEMENTED, "reload not available\n").into_response(),
+    }
 }
 
 async fn count_requests(

@@ -89,6 +89,8 @@ enum Command {
     },
     /// Table of sources and their health, from the store.
     Sources(ConfigArg),
+    /// Ask the running daemon to re-read its config (same as SIGHUP).
+    Reload(ConfigArg),
     /// Exit 0 when the daemon's /healthz answers 200 (for container health checks).
     Health {
         #[arg(long, default_value = "http://127.0.0.1:8080/healthz")]
@@ -192,7 +194,22 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
     match command {
         Command::Run(c) => {
             let config = Config::load(&c.config)?;
-            app::run(config, shutdown_signal()).await?;
+            let (tx, rx) = tokio::sync::mpsc::channel(1);
+            #[cfg(unix)]
+            {
+                let mut hup =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+                        .map_err(|e| Failure::Runtime(format!("cannot listen for SIGHUP: {e}")))?;
+                tokio::spawn(async move {
+                    while hup.recv().await.is_some() {
+                        // A reload already pending covers this signal too.
+                        let _ = tx.try_send(());
+                    }
+                });
+            }
+            #[cfg(not(unix))]
+            drop(tx);
+            app::run(config, shutdown_signal(), rx).await?;
             Ok(())
         }
         Command::Poll { config, sources } => {
@@ -331,6 +348,25 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             source,
             preset,
         } => probe(&url, &config.config, source, preset).await,
+        Command::Reload(c) => {
+            let config = Config::load(&c.config)?;
+            let url = format!("http://{}/admin/reload", config.server.listen);
+            let client = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(5))
+                .no_proxy()
+                .build()
+                .map_err(|e| Failure::Runtime(e.to_string()))?;
+            match client.post(&url).send().await {
+                Ok(r) if r.status().is_success() => {
+                    println!("reload requested; the daemon logs what changed");
+                    Ok(())
+                }
+                Ok(r) => Err(Failure::Runtime(format!("{url}: HTTP {}", r.status()))),
+                Err(e) => Err(Failure::Runtime(format!(
+                    "{url}: {e} (is the daemon running?)"
+                ))),
+            }
+        }
         Command::Health { url } => {
             let client = reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(5))

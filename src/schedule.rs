@@ -6,6 +6,7 @@
 //! the interval when they ask for more, within the cap. Next-poll times live in the store,
 //! so a restart does not re-poll everything at once.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,21 +66,91 @@ pub fn after_failure(
     now + chrono_dur(delay)
 }
 
-/// Poll every source on its schedule until `cancel` fires. At most `concurrency` polls
-/// run at once; per-host limits are the fetcher's.
-pub fn spawn_all(
+/// Owns one polling task per source and swaps them on reload. At most `concurrency`
+/// polls run at once; per-host limits are the fetcher's. The owner of the tasks stops
+/// them: cancel the root token and wait on the tracker.
+pub struct Supervisor {
     poller: Arc<Poller>,
-    sources: Vec<Source>,
-    concurrency: usize,
-    cancel: CancellationToken,
-    tracker: &TaskTracker,
-) {
-    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-    for source in sources {
-        let poller = poller.clone();
-        let permits = permits.clone();
-        let cancel = cancel.clone();
-        tracker.spawn(async move {
+    permits: Arc<Semaphore>,
+    root: CancellationToken,
+    tracker: TaskTracker,
+    tasks: std::sync::Mutex<HashMap<String, (Source, CancellationToken)>>,
+}
+
+/// What a reload changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReloadSummary {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<String>,
+}
+
+/// Two configs of one source poll the same way (compiled selectors compare by their
+/// config text).
+fn same_source(a: &Source, b: &Source) -> bool {
+    a.url == b.url
+        && a.kind == b.kind
+        && a.interval == b.interval
+        && a.insecure_tls == b.insecure_tls
+        && a.html_config == b.html_config
+        && a.province == b.province
+        && a.name == b.name
+}
+
+impl Supervisor {
+    pub fn new(poller: Arc<Poller>, concurrency: usize, root: CancellationToken) -> Self {
+        Supervisor {
+            poller,
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            root,
+            tracker: TaskTracker::new(),
+            tasks: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn tracker(&self) -> &TaskTracker {
+        &self.tracker
+    }
+
+    /// Make the running tasks match `sources`: start new ones, stop removed ones (their
+    /// items stay), restart changed ones.
+    pub fn apply(&self, sources: &[Source]) -> ReloadSummary {
+        let mut summary = ReloadSummary::default();
+        let Ok(mut tasks) = self.tasks.lock() else {
+            return summary;
+        };
+        let wanted: HashMap<&str, &Source> = sources.iter().map(|s| (s.id.as_str(), s)).collect();
+        tasks.retain(|id, (old, token)| match wanted.get(id.as_str()) {
+            Some(new) if same_source(old, new) => true,
+            Some(_) => {
+                token.cancel();
+                summary.changed.push(id.clone());
+                false
+            }
+            None => {
+                token.cancel();
+                summary.removed.push(id.clone());
+                false
+            }
+        });
+        for source in sources {
+            if tasks.contains_key(&source.id) {
+                continue;
+            }
+            if !summary.changed.contains(&source.id) {
+                summary.added.push(source.id.clone());
+            }
+            let token = self.root.child_token();
+            self.spawn(source.clone(), token.clone());
+            tasks.insert(source.id.clone(), (source.clone(), token));
+        }
+        summary
+    }
+
+    fn spawn(&self, source: Source, cancel: CancellationToken) {
+        let poller = self.poller.clone();
+        let permits = self.permits.clone();
+        self.tracker.spawn(async move {
             loop {
                 let next = match poller.archive.source_state(&source.id) {
                     Ok(Some(st)) if st.configured_url.as_deref() == Some(source.url.as_str()) => {
