@@ -1,0 +1,284 @@
+//! Finding province names in running text.
+//!
+//! The text is split into syllables once; a map from folded n-grams (n ≤ 5) of every
+//! known spelling is probed at each syllable, longest first. A candidate is a match only
+//! when every syllable of it
+//! - starts with a capital letter in the original (proper nouns are capitalised in
+//!   Vietnamese; all-caps titles count), and
+//! - is either written without diacritics (unaccented/English text) or carries the same
+//!   letters and tone as a known spelling, tone placement aside — so `Huệ` (a given name,
+//!   `Nguyễn Huệ` street) never reads as `Huế`.
+//!
+//! Then context decides, looking at the syllable just before (separated by spaces only):
+//! - a person: an honorific (`ông`, `bà`, `anh`, `chị` …) or a capitalised surname or
+//!   middle name (`Nguyễn Thái Bình`, `Lê Thị Hà Giang`) rejects it;
+//! - a smaller place or a street: `xã`, `phường`, `huyện`, `đường`, `phố`, `sông` …
+//!   rejects it (`phường Hòa Bình`, `đường Hà Nội`), but `thành phố` is a prefix;
+//! - `Tier::Weak` names (also common given names or words) need a prefix (`tỉnh`, `TP`,
+//!   `thành phố`, `thủ đô`) or must stand alone, with no capitalised syllable right
+//!   before or after (`Vĩnh Long An` is a name, not two provinces);
+//! - `Tier::Prefixed` names (`Hòa Bình`, bare `Hồ Chí Minh`) need the prefix.
+//!
+//! Two candidates that overlap (`Bắc Ninh Bình`) are both dropped, unless the first starts
+//! with a compass word, which then reads as "northern …" and the second one wins.
+//! `data::BLOCKED` phrases (`Thái Bình Dương`, the Pacific) are consumed without a tag.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use super::data::{self, Tier};
+use super::syllables::{self, Sep, Syllable, signature};
+
+const MAX_N: usize = 5;
+
+struct Entry {
+    /// `None` for a blocked phrase.
+    slug: Option<&'static str>,
+    tier: Tier,
+    /// Per syllable, the accepted signatures (from all spellings sharing this key).
+    sigs: Vec<HashSet<String>>,
+}
+
+struct TagIndex {
+    entries: HashMap<String, Entry>,
+    /// Folded syllables that can start an entry: most syllables are skipped on one probe.
+    starts: HashSet<String>,
+}
+
+fn add(
+    index: &mut TagIndex,
+    spelling: &str,
+    slug: Option<&'static str>,
+    tiers: &HashMap<String, Tier>,
+) {
+    let syls = syllables::split(spelling);
+    if syls.is_empty() || syls.len() > MAX_N {
+        return;
+    }
+    let key = syllables::key(spelling);
+    index.starts.insert(syls[0].folded.clone());
+    let tier = tiers.get(&key).copied().unwrap_or(Tier::Strong);
+    let entry = index.entries.entry(key).or_insert_with(|| Entry {
+        slug,
+        tier,
+        sigs: vec![HashSet::new(); syls.len()],
+    });
+    for (set, s) in entry.sigs.iter_mut().zip(&syls) {
+        if !s.ascii {
+            set.insert(signature(&s.lower));
+        }
+    }
+}
+
+static INDEX: LazyLock<TagIndex> = LazyLock::new(|| {
+    let tiers: HashMap<String, Tier> = data::TIERS
+        .iter()
+        .map(|(s, t)| (syllables::key(s), *t))
+        .collect();
+    let mut index = TagIndex {
+        entries: HashMap::new(),
+        starts: HashSet::new(),
+    };
+    for phrase in data::BLOCKED {
+        add(&mut index, phrase, None, &tiers);
+    }
+    for p in super::all() {
+        add(&mut index, p.name, Some(p.slug), &tiers);
+        for old in p.merged_from {
+            add(&mut index, old, Some(p.slug), &tiers);
+        }
+    }
+    for a in data::ALIASES.iter().filter(|a| a.tag) {
+        add(&mut index, a.spelling, Some(a.slug), &tiers);
+    }
+    index
+});
+
+/// Words (lower case, with diacritics) that, right before a name, make it a person's.
+const HONORIFICS: &[&str] = &[
+    "ông", "bà", "anh", "chị", "em", "cô", "chú", "bác", "cháu", "cụ", "thầy", "mr", "mrs", "ms",
+];
+
+/// Capitalised surnames and middle names: right before a name, it is a person's name.
+const NAME_SYLLABLES: &[&str] = &[
+    "nguyễn", "trần", "lê", "phạm", "hoàng", "huỳnh", "phan", "vũ", "võ", "đặng", "bùi", "đỗ",
+    "hồ", "ngô", "dương", "lý", "đinh", "trương", "trịnh", "lương", "văn", "thị", "hữu", "đình",
+];
+
+/// Smaller places and things named after provinces (`phường Hòa Bình`, `xa lộ Hà Nội`).
+/// `thị xã`/`thị trấn` end in `xã`/`trấn`; `phố` is special-cased for `thành phố`.
+const PLACE_WORDS: &[&str] = &[
+    "xã",
+    "phường",
+    "huyện",
+    "quận",
+    "trấn",
+    "ấp",
+    "thôn",
+    "làng",
+    "khóm",
+    "đường",
+    "phố",
+    "lộ",
+    "ngõ",
+    "hẻm",
+    "kiệt",
+    "cầu",
+    "chợ",
+    "sông",
+    "hồ",
+    "núi",
+    "đèo",
+    "ga",
+    "street",
+];
+
+const COMPASS: &[&str] = &["bắc", "nam", "đông", "tây"];
+
+/// Words that may follow a weak name without making it part of a longer proper noun.
+const SUFFIX_OK: &[&str] = &["province", "city", "provincial"];
+
+/// `word` written as in the list, or its unaccented spelling.
+fn is_word(s: &Syllable, list: &[&str]) -> bool {
+    list.iter()
+        .any(|w| s.lower == *w || (s.ascii && s.folded == crate::text::fold(w)))
+}
+
+struct Candidate<'i> {
+    start: usize,
+    len: usize,
+    entry: &'i Entry,
+}
+
+fn joinable(syls: &[Syllable], k: usize) -> bool {
+    match syls[k].sep_before {
+        Sep::Space | Sep::Join => true,
+        Sep::DotSpace => syls[k - 1].folded == "tp",
+        Sep::Start | Sep::Hard => false,
+    }
+}
+
+/// Longest entry starting at `i` whose syllables pass the case and diacritic checks.
+fn candidate_at<'i>(index: &'i TagIndex, syls: &[Syllable], i: usize) -> Option<Candidate<'i>> {
+    if !index.starts.contains(&syls[i].folded) {
+        return None;
+    }
+    let mut max = 1;
+    while max < MAX_N && i + max < syls.len() && joinable(syls, i + max) {
+        max += 1;
+    }
+    let mut key = String::new();
+    let mut keys = Vec::with_capacity(max);
+    for s in &syls[i..i + max] {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(&s.folded);
+        keys.push(key.clone());
+    }
+    keys.iter().enumerate().rev().find_map(|(n, k)| {
+        let entry = index.entries.get(k)?;
+        let span = &syls[i..=i + n];
+        let fits = entry.slug.is_none()
+            || span
+                .iter()
+                .zip(&entry.sigs)
+                .all(|(s, sigs)| s.caps && (s.ascii || sigs.contains(&signature(&s.lower))));
+        fits.then_some(Candidate {
+            start: i,
+            len: n + 1,
+            entry,
+        })
+    })
+}
+
+/// The syllable before `i`, when only spaces separate them.
+fn neighbour_before(syls: &[Syllable], i: usize) -> Option<&Syllable> {
+    (i > 0 && syls[i].sep_before == Sep::Space).then(|| &syls[i - 1])
+}
+
+fn has_prefix(syls: &[Syllable], i: usize) -> bool {
+    if i == 0 || !joinable(syls, i) {
+        return false;
+    }
+    let prev = &syls[i - 1];
+    let before_prev = neighbour_before(syls, i - 1);
+    match prev.folded.as_str() {
+        "tp" => true,
+        "tinh" => prev.ascii || prev.lower == "tỉnh",
+        "pho" => before_prev.is_some_and(|s| s.folded == "thanh"),
+        "do" => before_prev.is_some_and(|s| s.folded == "thu"),
+        _ => false,
+    }
+}
+
+fn accept(syls: &[Syllable], c: &Candidate<'_>) -> bool {
+    let i = c.start;
+    let prefixed = has_prefix(syls, i);
+    let prev = neighbour_before(syls, i);
+    if let Some(p) = prev {
+        if is_word(p, HONORIFICS) {
+            return false;
+        }
+        // "Ban Quản Lý" is an office, not the surname Lý.
+        let quan_ly =
+            p.folded == "ly" && neighbour_before(syls, i - 1).is_some_and(|s| s.folded == "quan");
+        if p.caps && is_word(p, NAME_SYLLABLES) && !quan_ly {
+            return false;
+        }
+        if is_word(p, PLACE_WORDS) && !prefixed {
+            return false;
+        }
+    }
+    match c.entry.tier {
+        Tier::Strong => true,
+        Tier::Prefixed => prefixed,
+        Tier::Weak => {
+            let end = i + c.len;
+            let left_ok = prev.is_none_or(|p| !p.caps || is_word(p, COMPASS));
+            let right_ok = syls
+                .get(end)
+                .filter(|s| s.sep_before == Sep::Space)
+                .is_none_or(|s| !s.caps || is_word(s, SUFFIX_OK));
+            prefixed || (left_ok && right_ok)
+        }
+    }
+}
+
+pub(super) fn tag(text: &str) -> Vec<&'static str> {
+    let index = &*INDEX;
+    let syls = syllables::split(text);
+    let mut out: Vec<&'static str> = Vec::new();
+    let mut i = 0;
+    while i < syls.len() {
+        let Some(c) = candidate_at(index, &syls, i) else {
+            i += 1;
+            continue;
+        };
+        let Some(slug) = c.entry.slug else {
+            i += c.len;
+            continue;
+        };
+        let end = c.start + c.len;
+        let overlap = (i + 1..end)
+            .filter_map(|j| candidate_at(index, &syls, j))
+            .find(|o| o.start + o.len > end);
+        if let Some(o) = overlap {
+            i = if is_word(&syls[i], COMPASS) {
+                o.start
+            } else {
+                o.start + o.len
+            };
+            continue;
+        }
+        if accept(&syls, &c) {
+            if !out.contains(&slug) {
+                out.push(slug);
+            }
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
