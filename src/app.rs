@@ -149,6 +149,12 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<Daemon, A
         cancel.clone(),
     ));
     supervisor.apply(&config.sources);
+    spawn_retention(
+        &supervisor,
+        archive.clone(),
+        config.store.retention_days,
+        cancel.clone(),
+    );
     let config_path = config.path.clone();
     let sources = config.sources.len();
     let (reload_tx, reload_requests) = tokio::sync::mpsc::channel(1);
@@ -192,6 +198,30 @@ pub async fn start_on(config: Config, listener: TcpListener) -> Result<Daemon, A
         cancel,
         handle,
     })
+}
+
+/// Prune items older than the retention period at start-up and then daily (their keys
+/// stay as tombstones, so they never return).
+fn spawn_retention(sup: &Supervisor, archive: Arc<Archive>, days: u32, cancel: CancellationToken) {
+    if days == 0 {
+        return;
+    }
+    sup.tracker().spawn(async move {
+        loop {
+            let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
+            let a = archive.clone();
+            match tokio::task::spawn_blocking(move || a.prune_before(cutoff)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => info!(pruned = n, older_than_days = days, "retention"),
+                Ok(Err(e)) => warn!(error = %e, "retention pruning failed"),
+                Err(e) => warn!(error = %e, "retention task failed"),
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = tokio::time::sleep(Duration::from_secs(24 * 3600)) => {}
+            }
+        }
+    });
 }
 
 /// The daemon until `shutdown` resolves (SIGINT/SIGTERM in `main`); each `reload` event
