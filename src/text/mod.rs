@@ -1,0 +1,307 @@
+//! Vietnamese text hygiene: normalisation of every stored string, and the one folding
+//! function used for keys and search.
+//!
+//! Why each step exists is in vietnamese-sources.md §7: portals mix NFC, NFD and
+//! "half-decomposed" text (`ô` + U+0301), sprinkle zero-width spaces and soft hyphens, put
+//! entities in metadata, and sometimes serve double-decoded UTF-8.
+
+mod entities;
+mod entity_table;
+mod mojibake;
+#[cfg(test)]
+mod tests;
+
+use scraper::{Html, Node};
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+pub use mojibake::has_mojibake;
+
+/// Invisible characters that carry no text: zero-width space/non-joiner/joiner, word joiner,
+/// BOM, soft hyphen, bidi marks (Vietnamese is always LTR), and C0/C1 controls. Whitespace
+/// controls (`\t`, `\n`, `\r`, U+0085…) are not listed: callers test whitespace first.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' | '\u{AD}' | '\u{0}'..='\u{1F}'
+            | '\u{7F}'..='\u{9F}'
+    )
+}
+
+/// Clean one field for storage: decode HTML entities, NFC, strip zero-width, soft hyphen,
+/// BOM and control characters, collapse whitespace (NBSP included), trim.
+///
+/// Entities are decoded exactly one level (`&amp;lt;` → `&lt;`), so the function is
+/// idempotent on everything except text whose decoded form still spells an entity; such
+/// double-escaped input is rare and a second call would be a double decode, which is the
+/// bug we must not have. Named entities need their `;`; unknown ones stay literal.
+pub fn normalize_text(s: &str) -> String {
+    clean_decoded(&entities::decode_entities(s))
+}
+
+/// Everything `normalize_text` does after entity decoding; used directly on text that an
+/// HTML parser has already decoded, so entities are never decoded twice.
+fn clean_decoded(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.chars() {
+        // Whitespace first: `\n`/`\t`/U+0085 are controls too, but they separate words.
+        if c.is_whitespace() {
+            pending_space = true;
+        } else if !is_invisible(c) {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c);
+        }
+    }
+    // Stripping comes before NFC so that `a` + ZWSP + U+0301 composes to `á`. NFC never
+    // creates or removes whitespace, so the collapsing above stays valid.
+    if is_nfc_quick(out.chars()) == IsNormalized::Yes {
+        out
+    } else {
+        out.nfc().collect()
+    }
+}
+
+/// Fold for keys and search: case-folded, diacritics removed, đ/Đ/Ð → d, whitespace
+/// collapsed. `Khánh Hòa`, `Khánh Hoà`, `KHÁNH HÒA`, `khanh hoa` all fold to `khanh hoa`.
+///
+/// Exact rules: canonical decomposition, combining marks dropped (so NFC, NFD and
+/// half-decomposed input meet, and old/new tone placement `hòa`/`hoà` meets too),
+/// `đ Đ Ð ð Ɖ` → `d` (they have no decomposition), full Unicode lower-casing; letters and
+/// digits are kept, invisible characters (ZWSP, soft hyphen, BOM…) are dropped without a
+/// trace, and every other run of characters (spaces, punctuation, symbols) becomes one
+/// space; the result is trimmed. So `TP.HCM` → `tp hcm`, `BR-VT` → `br vt`,
+/// `06/9/2025` → `06 9 2025`. Apply it to both haystack and needle.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    fold_into(s, &mut out);
+    out
+}
+
+/// [`fold`] appending to a caller-owned buffer, for hot loops that want to reuse it.
+pub fn fold_into(s: &str, out: &mut String) {
+    let mut w = FoldWriter {
+        out,
+        start: 0,
+        pending_space: false,
+    };
+    w.start = w.out.len();
+    for c in s.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                w.push(c.to_ascii_lowercase());
+            } else {
+                w.pending_space = true;
+            }
+        } else if c.is_whitespace() {
+            w.pending_space = true;
+        } else if !is_invisible(c) {
+            // `decompose_canonical` emits through a callback: no buffer per character, and
+            // canonical reordering is irrelevant because every mark is dropped anyway.
+            decompose_canonical(c, |d| w.push_decomposed(d));
+        }
+    }
+}
+
+struct FoldWriter<'a> {
+    out: &'a mut String,
+    start: usize,
+    pending_space: bool,
+}
+
+impl FoldWriter<'_> {
+    fn push(&mut self, c: char) {
+        if self.pending_space && self.out.len() > self.start {
+            self.out.push(' ');
+        }
+        self.pending_space = false;
+        self.out.push(c);
+    }
+
+    fn push_decomposed(&mut self, d: char) {
+        if is_combining_mark(d) {
+            return;
+        }
+        if matches!(d, 'đ' | 'Đ' | 'Ð' | 'ð' | 'Ɖ') {
+            self.push('d');
+        } else if d.is_alphanumeric() {
+            for l in d.to_lowercase() {
+                // `İ` lower-cases to `i` + U+0307; the mark must go too.
+                if !is_combining_mark(l) {
+                    self.push(l);
+                }
+            }
+        } else {
+            self.pending_space = true;
+        }
+    }
+}
+
+/// Elements whose content is not visible text.
+fn is_skipped(name: &str) -> bool {
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "head"
+            | "title"
+            | "iframe"
+            | "object"
+            | "embed"
+            | "svg"
+            | "math"
+            | "select"
+            | "textarea"
+            | "button"
+    )
+}
+
+/// Elements that start a new line when rendered; summaries turn those into spaces so
+/// `<p>a</p><p>b</p>` reads "a b", while inline `<b>Khánh</b>Hòa` stays one word.
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "br"
+            | "caption"
+            | "dd"
+            | "details"
+            | "div"
+            | "dl"
+            | "dt"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hr"
+            | "li"
+            | "main"
+            | "nav"
+            | "ol"
+            | "p"
+            | "pre"
+            | "section"
+            | "summary"
+            | "table"
+            | "tbody"
+            | "td"
+            | "tfoot"
+            | "th"
+            | "thead"
+            | "tr"
+            | "ul"
+    )
+}
+
+/// Plain text of an HTML fragment (block elements become line/space breaks), normalised.
+///
+/// Input without `<` is treated as plain text and only entity-decoded and cleaned, which
+/// skips the parser for the common RSS-title case. Otherwise html5ever decodes entities
+/// while parsing and we do not decode again.
+pub fn html_to_text(html: &str) -> String {
+    if !html.contains('<') {
+        return normalize_text(html);
+    }
+    let doc = Html::parse_fragment(html);
+    let mut raw = String::with_capacity(html.len() / 2);
+    // Explicit stack instead of recursion: hostile input can nest tens of thousands deep.
+    // `None` marks the end of a block element.
+    let mut stack = vec![Some(doc.tree.root())];
+    while let Some(item) = stack.pop() {
+        let Some(node) = item else {
+            raw.push('\n');
+            continue;
+        };
+        match node.value() {
+            Node::Text(t) => raw.push_str(t),
+            Node::Element(e) => {
+                let name = e.name();
+                if is_skipped(name) {
+                    continue;
+                }
+                if is_block(name) {
+                    raw.push('\n');
+                    stack.push(None);
+                }
+                stack.extend(node.children().rev().map(Some));
+            }
+            Node::Document | Node::Fragment => stack.extend(node.children().rev().map(Some)),
+            _ => {}
+        }
+    }
+    clean_decoded(&raw)
+}
+
+/// Characters we drop from the end of a cut so the ellipsis does not follow `,` or `–`.
+fn is_trailing_junk(c: char) -> bool {
+    c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-' | '–' | '—' | '(' | '“' | '‘' | '"')
+}
+
+/// First `max_chars` characters of `s`, cut at a word boundary, with `…` when cut.
+///
+/// The result, ellipsis included, never exceeds `max_chars` characters. A single word
+/// longer than the limit is cut inside the word (but never inside a character or between
+/// a letter and its combining mark).
+pub fn truncate_words(s: &str, max_chars: usize) -> String {
+    if max_chars == 0 {
+        return String::new();
+    }
+    // Byte offset just past the first `max_chars - 1` chars, and whether more text follows
+    // beyond `max_chars` chars at all.
+    let mut keep_end = s.len();
+    let mut over = false;
+    for (n, (i, _)) in s.char_indices().enumerate() {
+        if n == max_chars - 1 {
+            keep_end = i;
+        }
+        if n == max_chars {
+            over = true;
+            break;
+        }
+    }
+    if !over {
+        return s.to_owned();
+    }
+    let head = &s[..keep_end];
+    let next = s[keep_end..].chars().next();
+    let at_boundary = next.is_some_and(char::is_whitespace);
+    let mut cut = if at_boundary {
+        head
+    } else {
+        match head.rfind(char::is_whitespace) {
+            Some(ws) => &head[..ws],
+            None => head,
+        }
+    };
+    // Hard cut of one long word: step back over combining marks so `ệ` in NFD stays whole.
+    if !at_boundary && cut.len() == head.len() {
+        while let Some(last) = cut.chars().next_back() {
+            let follows = &s[cut.len()..];
+            if follows.chars().next().is_some_and(is_combining_mark) {
+                cut = &cut[..cut.len() - last.len_utf8()];
+            } else {
+                break;
+            }
+        }
+    }
+    let cut = cut.trim_end_matches(is_trailing_junk);
+    let mut out = String::with_capacity(cut.len() + 3);
+    out.push_str(cut);
+    out.push('…');
+    out
+}
