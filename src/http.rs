@@ -591,7 +591,7 @@ async fn opml(State(s): State<AppState>) -> Response {
     let infos: Vec<SourceInfo> = config.sources.iter().map(|s| s.info()).collect();
     (
         [(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")],
-        render::opml(&config.server.title, &infos, &config.server.base_url),
+        render::opml(&config.server.title, &config.server.base_url, &infos),
     )
         .into_response()
 }

@@ -89,6 +89,11 @@ enum Command {
     },
     /// Table of sources and their health, from the store.
     Sources(ConfigArg),
+    /// OPML: export the sources, or import feeds into the config file.
+    Opml {
+        #[command(subcommand)]
+        command: OpmlCommand,
+    },
     /// Ask the running daemon to re-read its config (same as SIGHUP).
     Reload(ConfigArg),
     /// Exit 0 when the daemon's /healthz answers 200 (for container health checks).
@@ -107,6 +112,23 @@ enum Command {
         /// Use this preset (otherwise, suggest selectors).
         #[arg(long)]
         preset: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OpmlCommand {
+    /// Write the sources as OPML.
+    Export {
+        #[command(flatten)]
+        config: ConfigArg,
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+    /// Add the feeds of an OPML file to the config as new sources (duplicates refused).
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
     },
 }
 
@@ -348,6 +370,7 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             source,
             preset,
         } => probe(&url, &config.config, source, preset).await,
+        Command::Opml { command } => opml(command),
         Command::Reload(c) => {
             let config = Config::load(&c.config)?;
             let url = format!("http://{}/admin/reload", config.server.listen);
@@ -378,6 +401,75 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
                 Ok(r) => Err(Failure::Runtime(format!("{url}: HTTP {}", r.status()))),
                 Err(e) => Err(Failure::Runtime(format!("{url}: {e}"))),
             }
+        }
+    }
+}
+
+fn opml(command: OpmlCommand) -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    use zonewire::opml::ImportLine;
+    match command {
+        OpmlCommand::Export { config, output } => {
+            let config = Config::load(&config.config)?;
+            let infos: Vec<_> = config.sources.iter().map(|s| s.info()).collect();
+            let xml = zonewire::render::opml(&config.server.title, &config.server.base_url, &infos);
+            write_output(output, xml.as_bytes())
+        }
+        OpmlCommand::Import { file, config } => {
+            let config = Config::load(&config.config)?;
+            let bar = std::io::stderr().is_terminal().then(|| {
+                let bar = indicatif::ProgressBar::new(0);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} outlines")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar
+            });
+            let lines = zonewire::opml::import(&config, &file, |done, total| match &bar {
+                Some(bar) => {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                }
+                // Not a terminal: a plain line now and then, for logs.
+                None if done % 500 == 0 || done == total => eprintln!("{done}/{total} outlines"),
+                None => {}
+            })
+            .map_err(|e| Failure::Input(e.to_string()))?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            let mut added = 0;
+            for line in &lines {
+                match line {
+                    ImportLine::Added { id, url } => {
+                        added += 1;
+                        println!("added      {id}  {url}");
+                    }
+                    ImportLine::Duplicate { url, reason } => {
+                        println!("duplicate  {url}  ({reason})")
+                    }
+                    ImportLine::Invalid { url, reason } => println!("invalid    {url}  ({reason})"),
+                }
+            }
+            println!(
+                "{added} of {} outlines added to {}; run `zonewire reload` (or send SIGHUP) to poll them",
+                lines.len(),
+                config.path.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn write_output(output: Option<PathBuf>, body: &[u8]) -> Result<(), Failure> {
+    match output {
+        Some(path) => std::fs::write(&path, body)
+            .map_err(|e| Failure::Runtime(format!("cannot write {}: {e}", path.display()))),
+        None => {
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(body)
+                .map_err(|e| Failure::Runtime(format!("cannot write output: {e}")))
         }
     }
 }
