@@ -1,23 +1,693 @@
 //! Canonical URLs, used as identity keys and as the links we publish.
 //!
-//! STUB — to be completed (dedup helper). Signatures are the contract.
+//! Two forms exist on purpose. [`canonicalize`] gives a URL we can still publish: it
+//! only removes what never selects content (tracking tags, session ids, view state,
+//! fragments). [`url_key`] goes further and keeps only what identifies the article, so
+//! that http↔https, `www.` and per-session tokens meet; it is never shown to anyone.
+//!
+//! This module knows nothing about items or sources; it only rewrites strings.
 
+use unicode_normalization::UnicodeNormalization;
 use url::Url;
 
 /// Canonical absolute form of a link: resolved against `base`, http(s) only, lower-case
 /// host, no default port, no fragment, no tracking parameters (`utm_*`, `fbclid`, …) or
 /// session noise (`;jsessionid=`), no trailing slash, percent-decoded path then NFC (and
 /// re-encoded so the result is a valid URL). `None` for unusable input.
+///
+/// Decisions worth knowing:
+/// - `&amp;` (and `&#38;`, `&#x26;`) in a raw `href` is decoded: scrapers that read the
+///   attribute text without entity decoding are common, and the encoded form would give
+///   a second, different query string.
+/// - A protocol-relative link (`//host/x`) without a base gets `http:`. Many `.gov.vn`
+///   hosts have no working TLS while the https-capable ones redirect http → https, so
+///   http is the form that always reaches the article. Identity ignores the scheme
+///   anyway ([`url_key`]).
+/// - A fragment-only link (`#`, `#top`) is `None`: it points back at the list page, and
+///   list pages built on `onclick` handlers use it for every item, which would make all
+///   of them one item. A hash-bang or hash-route fragment (`#!…`, `#/…`) is kept because
+///   on such sites it *is* the article's address.
+/// - Credentials (`user:pass@`) are dropped: never part of an article's identity and
+///   never something to republish.
+/// - Escapes of reserved characters (`%2F`, `%3D`, `%26`, …) are kept (upper-cased) because
+///   decoding them can change what the server sees (RFC 3986 §6.2.2.2); only escapes of
+///   unreserved ASCII and of UTF-8 text are decoded, then the text is NFC-normalised and
+///   re-encoded, so `%C4%91`, raw `đ` and NFD spellings all give one string.
+/// - See [`is_tracking_param`] for the query parameters removed.
 pub fn canonicalize(raw: &str, base: Option<&Url>) -> Option<String> {
-    let url = match base {
-        Some(b) => b.join(raw.trim()).ok()?,
-        None => Url::parse(raw.trim()).ok()?,
+    let cleaned = clean_raw(raw);
+    if cleaned.is_empty() {
+        return None;
+    }
+    let keep_fragment = if let Some(frag) = cleaned.strip_prefix('#') {
+        if !(frag.starts_with('!') || frag.starts_with('/')) {
+            return None;
+        }
+        true
+    } else {
+        false
     };
+    let mut url = match base {
+        Some(b) => b.join(&cleaned).ok()?,
+        None if cleaned.starts_with("//") => Url::parse(&format!("http:{cleaned}")).ok()?,
+        None => Url::parse(&cleaned).ok()?,
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty() {
+        return None;
+    }
+    if url.host_str() != Some(host.as_str()) {
+        url.set_host(Some(&host)).ok()?;
+    }
+    // Both only fail for cannot-be-a-base URLs, which http(s) never are.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+
+    let fragment = url
+        .fragment()
+        .filter(|f| keep_fragment || f.starts_with('!') || f.starts_with('/'))
+        .map(str::to_string);
+    url.set_fragment(None);
+
+    let path = normalize_path(url.path());
+    url.set_path(&path);
+
+    let query = url.query().map(normalize_query).unwrap_or_default();
+    url.set_query(if query.is_empty() { None } else { Some(&query) });
+    url.set_fragment(fragment.as_deref());
     Some(url.to_string())
 }
 
 /// Identity key of a canonical URL: scheme and a leading `www.` ignored, so that
 /// http↔https and www variants of one article meet.
+///
+/// Beyond that, the key drops what is session-bound but may be needed to *render* the
+/// page, so it cannot go from the published link: Liferay's `p_p_auth` and `p_auth`
+/// tokens. Paths stay case-sensitive in general (Apache and nginx serve `/A` and `/a` as
+/// different files), with one exception: ASP.NET pages (`.aspx`, `.asp`, `.ashx`,
+/// `.asmx`) run on IIS, whose paths and query keys are case-insensitive; Vietnamese
+/// SharePoint portals link the same page as `/portal/Pages/…` and `/portal/pages/…`, so
+/// for those the path and the query keys are lower-cased.
+///
+/// The input should come from [`canonicalize`]; anything else is canonicalised first
+/// when possible, and otherwise keyed as text with the scheme stripped.
 pub fn url_key(canonical: &str) -> String {
-    canonical.to_string()
+    let parsed = Url::parse(canonical.trim()).ok().and_then(|u| {
+        if matches!(u.scheme(), "http" | "https") {
+            canonicalize(u.as_str(), None).and_then(|c| Url::parse(&c).ok())
+        } else {
+            None
+        }
+    });
+    let Some(url) = parsed else {
+        let t = canonical.trim();
+        let t = t
+            .strip_prefix("https://")
+            .or_else(|| t.strip_prefix("http://"))
+            .unwrap_or(t);
+        return t.strip_prefix("www.").unwrap_or(t).to_string();
+    };
+    let host = url.host_str().unwrap_or_default();
+    let host = match host.strip_prefix("www.") {
+        Some(rest) if rest.contains('.') => rest,
+        _ => host,
+    };
+    let mut key = String::with_capacity(canonical.len());
+    key.push_str(host);
+    if let Some(port) = url.port() {
+        key.push(':');
+        key.push_str(&port.to_string());
+    }
+    let iis = is_iis_path(url.path());
+    if iis {
+        key.push_str(&url.path().to_ascii_lowercase());
+    } else {
+        key.push_str(url.path());
+    }
+    if let Some(q) = url.query() {
+        let mut pairs: Vec<String> = q
+            .split('&')
+            .filter(|p| {
+                let k = decoded_key(p);
+                k != "p_p_auth" && k != "p_auth"
+            })
+            .map(|p| match (iis, p.split_once('=')) {
+                (true, Some((k, v))) => format!("{}={v}", k.to_ascii_lowercase()),
+                (true, None) => p.to_ascii_lowercase(),
+                (false, _) => p.to_string(),
+            })
+            .collect();
+        if iis {
+            pairs.sort_by(|a, b| pair_key(a).cmp(pair_key(b)));
+        }
+        if !pairs.is_empty() {
+            key.push('?');
+            key.push_str(&pairs.join("&"));
+        }
+    }
+    if let Some(f) = url.fragment() {
+        key.push('#');
+        key.push_str(f);
+    }
+    key
+}
+
+/// True when a URL key names a site's front page (`host/`), which is never one article:
+/// feeds that put the home page in every `<link>` must not make all items one.
+pub fn is_site_root_key(key: &str) -> bool {
+    key.find('/') == Some(key.len() - 1)
+}
+
+/// Whether a query parameter is tracking, session or view-state noise that never selects
+/// content. `key` is compared case-insensitively; some rules look at the value so that a
+/// generic name used for real content survives.
+///
+/// - Campaign tags: `utm_*`, `fbclid`, `gclid`, `dclid`, `gbraid`, `wbraid`, `msclkid`,
+///   `yclid`, `igshid`, `twclid`, `ttclid`, `li_fat_id`, `mc_cid`, `mc_eid`, `_ga`, `_gl`,
+///   `_hsenc`, `_hsmi`, `mkt_tok`, `zarsrc` and `zacc` (Zalo shares), `ref_src`, `ref_url`.
+/// - `ref` only when its value is not a bare number: `?ref=rss`, `?ref=home`,
+///   `?ref=https://…` are referral labels, while a numeric `ref` is plausibly a record id
+///   on some CMS, and dropping a real id would merge different articles (worse than
+///   one duplicate).
+/// - Sessions: `jsessionid`, `phpsessid`, `asp.net_sessionid`, `sessionid`, and `sid` only
+///   when the value looks like a session token (16+ alphanumerics): a short `sid` can be
+///   a story or section id.
+/// - Liferay view state, which changes how the portlet is drawn but not which article:
+///   `p_p_state`, `p_p_col_id`, `p_p_col_pos`, `p_p_col_count`, `p_p_mode=view` and
+///   `p_p_lifecycle=0` (render, the default). `p_p_id` and the portlet's own namespaced
+///   parameters select the article and stay; `p_p_lifecycle=1|2` (action, resource)
+///   return different content and stay; `p_p_auth` stays here (it can be required to
+///   render) and is dropped only from the identity key, see [`url_key`].
+pub fn is_tracking_param(key: &str, value: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    if k.starts_with("utm_") {
+        return true;
+    }
+    match k.as_str() {
+        "fbclid" | "gclid" | "dclid" | "gbraid" | "wbraid" | "msclkid" | "yclid" | "igshid"
+        | "twclid" | "ttclid" | "li_fat_id" | "mc_cid" | "mc_eid" | "_ga" | "_gl" | "_hsenc"
+        | "_hsmi" | "mkt_tok" | "zarsrc" | "zacc" | "ref_src" | "ref_url" => true,
+        "ref" => value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()),
+        "jsessionid" | "phpsessid" | "asp.net_sessionid" | "sessionid" => true,
+        "sid" => value.len() >= 16 && value.bytes().all(|b| b.is_ascii_alphanumeric()),
+        "p_p_state" | "p_p_col_id" | "p_p_col_pos" | "p_p_col_count" => true,
+        "p_p_mode" => value.eq_ignore_ascii_case("view"),
+        "p_p_lifecycle" => value == "0",
+        _ => false,
+    }
+}
+
+/// Trim (including zero-width and BOM, which copy-paste and CMS editors leave around
+/// links) and decode the `&` entity that undecoded `href` text carries.
+fn clean_raw(raw: &str) -> String {
+    let t = raw.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200B}' | '\u{FEFF}'));
+    let mut s = t.to_string();
+    for ent in ["&amp;", "&#38;", "&#x26;", "&#X26;"] {
+        // A double-escaped `&amp;amp;` shrinks one level per pass; two passes cover
+        // what is seen in practice without looping on hostile input.
+        for _ in 0..2 {
+            if s.contains(ent) {
+                s = s.replace(ent, "&");
+            }
+        }
+    }
+    s
+}
+
+fn is_iis_path(path: &str) -> bool {
+    let last = path
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    [".aspx", ".asp", ".ashx", ".asmx"]
+        .iter()
+        .any(|ext| last.ends_with(ext))
+}
+
+fn pair_key(pair: &str) -> &str {
+    pair.split_once('=').map_or(pair, |(k, _)| k)
+}
+
+fn decoded_key(pair: &str) -> String {
+    let k = pair_key(pair);
+    let bytes = percent_decode(k);
+    String::from_utf8_lossy(&bytes).to_ascii_lowercase()
+}
+
+fn normalize_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for seg in path.split('/').skip(1) {
+        out.push('/');
+        if is_aspnet_cookieless_segment(seg) {
+            // `/(S(x1y2…))/page.aspx`: ASP.NET's cookieless session id, not content.
+            out.pop();
+            continue;
+        }
+        let seg = strip_session_params(seg);
+        out.push_str(&normalize_component(&seg));
+    }
+    while out.len() > 1 && out.ends_with('/') {
+        out.pop();
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+/// `(S(lit3py55t21z5v55vlm25s55))` or `(A(…)S(…))`.
+fn is_aspnet_cookieless_segment(seg: &str) -> bool {
+    let Some(inner) = seg.strip_prefix('(').and_then(|s| s.strip_suffix(')')) else {
+        return false;
+    };
+    let mut rest = inner;
+    let mut parts = 0;
+    while !rest.is_empty() {
+        let mut chars = rest.chars();
+        let (Some(tag), Some('(')) = (chars.next(), chars.next()) else {
+            return false;
+        };
+        if !tag.is_ascii_uppercase() {
+            return false;
+        }
+        let body = &rest[2..];
+        let Some(end) = body.find(')') else {
+            return false;
+        };
+        rest = &body[end + 1..];
+        parts += 1;
+    }
+    parts > 0
+}
+
+/// Remove `;jsessionid=…` (any case) and similar path parameters; other path parameters
+/// are kept because some servers route on them.
+fn strip_session_params(seg: &str) -> String {
+    if !seg.contains(';') {
+        return seg.to_string();
+    }
+    let mut parts = seg.split(';');
+    let mut out = parts.next().unwrap_or_default().to_string();
+    for p in parts {
+        let name = p.split('=').next().unwrap_or_default().to_ascii_lowercase();
+        if matches!(
+            name.as_str(),
+            "jsessionid" | "phpsessid" | "sessionid" | "sid"
+        ) {
+            continue;
+        }
+        out.push(';');
+        out.push_str(p);
+    }
+    out
+}
+
+fn normalize_query(q: &str) -> String {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for pair in q.split('&') {
+        if pair.is_empty() {
+            continue;
+        }
+        let (k, v) = pair
+            .split_once('=')
+            .map_or((pair, None), |(k, v)| (k, Some(v)));
+        let dk = percent_decode(k);
+        let dv = v.map(percent_decode).unwrap_or_default();
+        if is_tracking_param(&String::from_utf8_lossy(&dk), &String::from_utf8_lossy(&dv)) {
+            continue;
+        }
+        let nk = normalize_component(k);
+        let text = match v {
+            Some(v) => format!("{nk}={}", normalize_component(v)),
+            None => nk.clone(),
+        };
+        pairs.push((nk, text));
+    }
+    // Stable sort by key only: the order of repeated keys (`a=1&a=2`) can carry meaning.
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    pairs
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex_val(b[i + 1]), hex_val(b[i + 2]))
+        {
+            out.push(h << 4 | l);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+fn push_escape(out: &mut String, b: u8) {
+    out.push('%');
+    out.push(HEX[(b >> 4) as usize] as char);
+    out.push(HEX[(b & 15) as usize] as char);
+}
+
+/// Decode escapes of unreserved ASCII and of non-ASCII bytes, NFC the text, re-encode
+/// non-ASCII as upper-case UTF-8 escapes. Escapes of reserved ASCII stay escaped.
+fn normalize_component(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut run: Vec<u8> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex_val(b[i + 1]), hex_val(b[i + 2]))
+        {
+            let v = h << 4 | l;
+            if v >= 0x80 || is_unreserved(v) {
+                run.push(v);
+            } else {
+                flush_run(&mut out, &mut run);
+                push_escape(&mut out, v);
+            }
+            i += 3;
+            continue;
+        }
+        run.push(b[i]);
+        i += 1;
+    }
+    flush_run(&mut out, &mut run);
+    out
+}
+
+fn flush_run(out: &mut String, run: &mut Vec<u8>) {
+    for chunk in run.utf8_chunks() {
+        for c in chunk.valid().nfc() {
+            if c.is_ascii() {
+                out.push(c);
+            } else {
+                let mut buf = [0u8; 4];
+                for &byte in c.encode_utf8(&mut buf).as_bytes() {
+                    push_escape(out, byte);
+                }
+            }
+        }
+        for &byte in chunk.invalid() {
+            push_escape(out, byte);
+        }
+    }
+    run.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://bqlkktkcn.khanhhoa.gov.vn/article/tin-van/index.html").unwrap()
+    }
+
+    #[test]
+    fn canonicalize_table() {
+        let vanphong = "https://vanphong.khanhhoa.gov.vn/quy-hoach-phan-khu/khu-%C4%91%C3%B4-th%E1%BB%8B-du-l%E1%BB%8Bch-ninh-h%E1%BA%A3i-d%E1%BB%91c-l%E1%BA%BFt";
+        let nfd_path = "https://vanphong.khanhhoa.gov.vn/quy-hoach-phan-khu/khu-\u{111}o\u{302}-thi\u{323}-du-li\u{323}ch-ninh-ha\u{309}i-do\u{302}\u{301}c-le\u{302}\u{301}t";
+        let cases: &[(&str, Option<&str>, Option<&str>)] = &[
+            // (raw, base?, expected) — base None means "no base".
+            (vanphong, None, Some(vanphong)),
+            (
+                "https://vanphong.khanhhoa.gov.vn/quy-hoach-phan-khu/khu-đô-thị-du-lịch-ninh-hải-dốc-lết",
+                None,
+                Some(vanphong),
+            ),
+            (nfd_path, None, Some(vanphong)),
+            (
+                "https://vanphong.khanhhoa.gov.vn/quy-hoach-phan-khu/khu-%c4%91%c3%b4-th%e1%bb%8b-du-l%e1%bb%8bch-ninh-h%e1%ba%a3i-d%e1%bb%91c-l%e1%ba%bft/",
+                None,
+                Some(vanphong),
+            ),
+            (
+                "http://www.hepza.gov.vn/web/hepza-eng/development-history-of-hepza;jsessionid=88E523AA090895947D45A00896B3DAE7",
+                None,
+                Some("http://www.hepza.gov.vn/web/hepza-eng/development-history-of-hepza"),
+            ),
+            (
+                "http://www.hepza.gov.vn/web/hepza/tin-tuc;JSESSIONID=88E523AA?p_p_id=101&p_p_lifecycle=0&p_p_state=maximized&p_p_mode=view&p_p_col_id=column-2&p_p_col_count=1",
+                None,
+                Some("http://www.hepza.gov.vn/web/hepza/tin-tuc?p_p_id=101"),
+            ),
+            (
+                "https://bacninh.gov.vn/doanh-nghiep?p_p_id=mainnews&p_p_lifecycle=2&p_p_resource_id=loadPage",
+                None,
+                Some(
+                    "https://bacninh.gov.vn/doanh-nghiep?p_p_id=mainnews&p_p_lifecycle=2&p_p_resource_id=loadPage",
+                ),
+            ),
+            (
+                "https://heza.gov.vn/phong-su-fdi/?utm_source=facebook&utm_medium=social&fbclid=IwAR0abc",
+                None,
+                Some("https://heza.gov.vn/phong-su-fdi"),
+            ),
+            (
+                "https://example.vn/tin?id=5&gclid=x&msclkid=y&_ga=2.1&mc_cid=a&mc_eid=b&yclid=1&igshid=z&dclid=q",
+                None,
+                Some("https://example.vn/tin?id=5"),
+            ),
+            (
+                "https://baomoi.vn/a.epi?zarsrc=30&zacc=1&utm_Campaign=x",
+                None,
+                Some("https://baomoi.vn/a.epi"),
+            ),
+            (
+                "https://example.vn/a?ref=rss&ref_src=twsrc%5Etfw",
+                None,
+                Some("https://example.vn/a"),
+            ),
+            (
+                "https://example.vn/a?ref=12345",
+                None,
+                Some("https://example.vn/a?ref=12345"),
+            ),
+            (
+                "https://example.vn/a.php?PHPSESSID=0a1b2c3d&sid=5f2b3c4d5e6f7a8b9c0d&id=9",
+                None,
+                Some("https://example.vn/a.php?id=9"),
+            ),
+            (
+                "https://example.vn/a.php?sid=12",
+                None,
+                Some("https://example.vn/a.php?sid=12"),
+            ),
+            (
+                "https://example.vn/x.aspx?ASP.NET_SessionId=abc&ItemID=7",
+                None,
+                Some("https://example.vn/x.aspx?ItemID=7"),
+            ),
+            (
+                "http://hiza.gov.vn/(S(lit3py55t21z5v55vlm25s55))/portal/KenhTin/Tin.aspx",
+                None,
+                Some("http://hiza.gov.vn/portal/KenhTin/Tin.aspx"),
+            ),
+            (
+                "https://example.vn/tin#binh-luan",
+                None,
+                Some("https://example.vn/tin"),
+            ),
+            (
+                "https://example.vn/#!/tin/12",
+                None,
+                Some("https://example.vn/#!/tin/12"),
+            ),
+            (
+                "HTTP://BanQLKCN.HungYen.gov.vn:80/a.html",
+                None,
+                Some("http://banqlkcn.hungyen.gov.vn/a.html"),
+            ),
+            (
+                "https://heza.gov.vn:443/tin/",
+                None,
+                Some("https://heza.gov.vn/tin"),
+            ),
+            (
+                "https://heza.gov.vn:8443/tin",
+                None,
+                Some("https://heza.gov.vn:8443/tin"),
+            ),
+            ("https://heza.gov.vn/", None, Some("https://heza.gov.vn/")),
+            ("https://heza.gov.vn", None, Some("https://heza.gov.vn/")),
+            (
+                "https://heza.gov.vn/tin?",
+                None,
+                Some("https://heza.gov.vn/tin"),
+            ),
+            (
+                "https://heza.gov.vn/tin?b=2&a=1&c",
+                None,
+                Some("https://heza.gov.vn/tin?a=1&b=2&c"),
+            ),
+            (
+                "https://heza.gov.vn/tin?a=2&a=1",
+                None,
+                Some("https://heza.gov.vn/tin?a=2&a=1"),
+            ),
+            (
+                "  https://heza.gov.vn/tin?a=1&amp;b=2\u{200B} ",
+                None,
+                Some("https://heza.gov.vn/tin?a=1&b=2"),
+            ),
+            (
+                "tin-tuc-2.html",
+                Some("x"),
+                Some("https://bqlkktkcn.khanhhoa.gov.vn/article/tin-van/tin-tuc-2.html"),
+            ),
+            (
+                "/article/tin-tuc/a.html",
+                Some("x"),
+                Some("https://bqlkktkcn.khanhhoa.gov.vn/article/tin-tuc/a.html"),
+            ),
+            (
+                "//banqlkcn.hungyen.gov.vn/x-c2139.html",
+                Some("x"),
+                Some("https://banqlkcn.hungyen.gov.vn/x-c2139.html"),
+            ),
+            (
+                "//banqlkcn.hungyen.gov.vn/x-c2139.html",
+                None,
+                Some("http://banqlkcn.hungyen.gov.vn/x-c2139.html"),
+            ),
+            (
+                "javascript:__doPostBack('ctl00$Main','Page$2')",
+                Some("x"),
+                None,
+            ),
+            ("JavaScript:void(0)", None, None),
+            ("mailto:bql@khanhhoa.gov.vn", Some("x"), None),
+            ("ftp://files.example.vn/a.pdf", None, None),
+            ("#", Some("x"), None),
+            ("#top", Some("x"), None),
+            ("", Some("x"), None),
+            ("tin-tuc.html", None, None),
+            (
+                "https://user:pw@example.vn/a",
+                None,
+                Some("https://example.vn/a"),
+            ),
+            (
+                "https://heza.gov.vn./tin",
+                None,
+                Some("https://heza.gov.vn/tin"),
+            ),
+            (
+                "https://example.vn/a%2Fb/c%3Dd%41",
+                None,
+                Some("https://example.vn/a%2Fb/c%3DdA"),
+            ),
+            (
+                "https://example.vn/a b",
+                None,
+                Some("https://example.vn/a%20b"),
+            ),
+            (
+                "https://example.vn/t?q=Kh%C3%A1nh+H%C3%B2a&x=%e1%bb%8b",
+                None,
+                Some("https://example.vn/t?q=Kh%C3%A1nh+H%C3%B2a&x=%E1%BB%8B"),
+            ),
+            (
+                "https://example.vn/bad%E9latin",
+                None,
+                Some("https://example.vn/bad%E9latin"),
+            ),
+        ];
+        let b = base();
+        for (raw, with_base, want) in cases {
+            let got = canonicalize(raw, with_base.map(|_| &b));
+            assert_eq!(got.as_deref(), *want, "raw = {raw:?}");
+            if let Some(g) = &got {
+                assert_eq!(
+                    canonicalize(g, None).as_deref(),
+                    Some(g.as_str()),
+                    "idempotent: {g}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn idn_host_is_punycode_and_case_insensitive() {
+        let a = canonicalize("https://Bộ-Công-Thương.VN/tin", None).unwrap();
+        let b = canonicalize("https://bộ-công-thương.vn/tin/", None).unwrap();
+        assert_eq!(a, b);
+        assert!(a.starts_with("https://xn--"), "{a}");
+    }
+
+    #[test]
+    fn url_key_table() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "https://www.hepza.gov.vn/web/hepza/a",
+                "hepza.gov.vn/web/hepza/a",
+            ),
+            (
+                "http://hepza.gov.vn/web/hepza/a",
+                "hepza.gov.vn/web/hepza/a",
+            ),
+            (
+                "http://www.hepza.gov.vn/web/a?p_p_id=101&p_p_auth=Xy12AbCd",
+                "hepza.gov.vn/web/a?p_p_id=101",
+            ),
+            (
+                "http://banqlkcn.hungyen.gov.vn/portal/Pages/2020-6-10/cong-tac-c2139.aspx",
+                "banqlkcn.hungyen.gov.vn/portal/pages/2020-6-10/cong-tac-c2139.aspx",
+            ),
+            (
+                "https://www.quangninh.gov.vn/Trang/ChiTietTinTuc.aspx?NID=113139",
+                "quangninh.gov.vn/trang/chitiettintuc.aspx?nid=113139",
+            ),
+            // Not IIS: case is kept.
+            ("https://heza.gov.vn/Tin-Tuc/A", "heza.gov.vn/Tin-Tuc/A"),
+            ("https://heza.gov.vn:8443/a", "heza.gov.vn:8443/a"),
+            ("https://www.vn/a", "www.vn/a"),
+            ("not a url", "not a url"),
+        ];
+        for (canon, want) in cases {
+            assert_eq!(url_key(canon), *want, "{canon}");
+        }
+        // Raw variants of one article meet in the key.
+        let variants = [
+            "http://www.hepza.gov.vn/web/hepza/tin-a;jsessionid=ABC",
+            "https://hepza.gov.vn/web/hepza/tin-a/",
+            "https://hepza.gov.vn/web/hepza/tin-a?utm_source=zalo#top",
+        ];
+        let keys: Vec<String> = variants
+            .iter()
+            .map(|v| url_key(&canonicalize(v, None).unwrap()))
+            .collect();
+        assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
+        assert!(is_site_root_key(&url_key("https://www.heza.gov.vn/")));
+        assert!(!is_site_root_key(&url_key("https://heza.gov.vn/a")));
+    }
 }

@@ -1,0 +1,430 @@
+use chrono::{DateTime, Duration, FixedOffset, TimeZone};
+
+use super::tokens::{names, tokenize};
+use super::*;
+
+fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<FixedOffset> {
+    crate::model::vn_offset()
+        .with_ymd_and_hms(y, m, d, h, 0, 0)
+        .unwrap()
+}
+
+fn share_key(a: &[String], b: &[String]) -> bool {
+    a.iter().any(|k| b.contains(k))
+}
+
+const SEED_TITLE: &str = "ĐOÀN CÔNG TÁC BAN QUẢN LÝ CÁC KHU CÔNG NGHIỆP TỈNH HƯNG YÊN ĐẾN THĂM, LÀM VIỆC TẠI BAN QUẢN LÝ KHU KINH TẾ VÀ KHU CÔNG NGHIỆP TỈNH KHÁNH HÒA";
+const SEED_URL: &str = "https://bqlkktkcn.khanhhoa.gov.vn/article/tin-van/doan-cong-tac-ban-quan-ly-cac-khu-cong-nghiep-tinh-hung-yen-den-tham-lam-viec-tai-ban-quan-ly-khu-kinh-te-va-khu-cong-nghiep-tinh-khanh-hoa.html";
+
+#[test]
+fn keys_are_stable_and_ordered() {
+    let d = Some(at(2025, 9, 8, 9));
+    let k1 = identity_keys(
+        "bql-khanhhoa",
+        Some(" news_6774 "),
+        Some(SEED_URL),
+        SEED_TITLE,
+        d,
+    );
+    let k2 = identity_keys(
+        "bql-khanhhoa",
+        Some("news_6774"),
+        Some(SEED_URL),
+        SEED_TITLE,
+        d,
+    );
+    assert_eq!(k1, k2);
+    assert!(
+        k1[0].starts_with("u:bqlkktkcn.khanhhoa.gov.vn/article/tin-van/"),
+        "{k1:?}"
+    );
+    assert_eq!(k1[1], "g:bql-khanhhoa:news_6774");
+    assert!(
+        k1.last()
+            .unwrap()
+            .starts_with("t:bql-khanhhoa:doan cong tac ban quan ly")
+    );
+    assert!(k1.last().unwrap().ends_with(":2025-09-08"));
+    // The id is pinned: a change here would re-id every stored item.
+    let id = item_id(&k1[0]);
+    assert_eq!(id.len(), 32);
+    assert!(
+        id.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    );
+    assert_eq!(item_id("u:example.vn/a"), item_id("u:example.vn/a"));
+    assert_ne!(item_id("u:example.vn/a"), item_id("u:example.vn/b"));
+    assert_eq!(item_id(""), "e3b0c44298fc1c149afbf4c8996fb924");
+}
+
+#[test]
+fn same_article_variants_share_a_key() {
+    let d = at(2025, 9, 8, 9);
+    let base = identity_keys("src", Some("abc-1"), Some(SEED_URL), SEED_TITLE, Some(d));
+    let http_www = SEED_URL.replace("https://", "http://www.");
+    let variants = [
+        // guid churn: a new guid on every poll.
+        identity_keys("src", Some("abc-2"), Some(SEED_URL), SEED_TITLE, Some(d)),
+        // http ↔ https and www.
+        identity_keys("src", Some("abc-1"), Some(&http_www), SEED_TITLE, Some(d)),
+        // trailing slash, tracking tags, fragment.
+        identity_keys(
+            "src",
+            None,
+            Some(&format!("{SEED_URL}/?utm_source=zalo#top")),
+            SEED_TITLE,
+            Some(d),
+        ),
+        // link changed, guid kept.
+        identity_keys(
+            "src",
+            Some("abc-1"),
+            Some("https://khanhhoa.gov.vn/x"),
+            "Khác",
+            Some(d),
+        ),
+        // no link, no guid: title in another case/tone style, same day in another zone.
+        identity_keys(
+            "src",
+            None,
+            None,
+            "Đoàn công tác Ban Quản lý các Khu công nghiệp tỉnh Hưng Yên đến thăm, làm việc tại Ban Quản lý Khu kinh tế và Khu công nghiệp tỉnh Khánh Hoà",
+            Some(d.with_timezone(&FixedOffset::east_opt(0).unwrap())),
+        ),
+    ];
+    for v in &variants {
+        assert!(share_key(&base, v), "{base:?}\n{v:?}");
+    }
+}
+
+#[test]
+fn guid_that_is_a_url_also_gives_a_url_key() {
+    let k = identity_keys(
+        "vnexpress",
+        Some("https://vnexpress.net/bac-ninh-4790001.html?utm_source=rss"),
+        Some("https://vnexpress.net/bac-ninh-4790001.html"),
+        "Bắc Ninh",
+        None,
+    );
+    assert_eq!(k[0], "u:vnexpress.net/bac-ninh-4790001.html");
+    let wp = identity_keys(
+        "heza",
+        Some("https://heza.gov.vn/?p=1234"),
+        Some("https://heza.gov.vn/tin-a/"),
+        "A",
+        None,
+    );
+    assert!(wp.contains(&"u:heza.gov.vn/tin-a".to_string()), "{wp:?}");
+    assert!(wp.contains(&"u:heza.gov.vn/?p=1234".to_string()), "{wp:?}");
+}
+
+#[test]
+fn different_items_do_not_collide() {
+    let d = Some(at(2025, 9, 2, 8));
+    let a = identity_keys(
+        "bql-bacninh",
+        None,
+        Some("https://izabacninh.gov.vn/tin-tuc/tinh-hinh-thu-hut-dau-tu-thang-8-2025.html"),
+        "Tình hình thu hút đầu tư tháng 8/2025",
+        d,
+    );
+    let b = identity_keys(
+        "bql-bacninh",
+        None,
+        Some("https://izabacninh.gov.vn/tin-tuc/tinh-hinh-thu-hut-dau-tu-thang-9-2025.html"),
+        "Tình hình thu hút đầu tư tháng 9/2025",
+        d,
+    );
+    assert!(!share_key(&a, &b), "{a:?}\n{b:?}");
+    // A trailing year in a slug is not an article id.
+    assert!(!a.iter().any(|k| k.starts_with("n:")), "{a:?}");
+    // Same title, same day, other source: different items.
+    let c = identity_keys(
+        "portal-bacninh",
+        None,
+        None,
+        "Tình hình thu hút đầu tư tháng 8/2025",
+        d,
+    );
+    let c2 = identity_keys(
+        "bql-bacninh",
+        None,
+        None,
+        "Tình hình thu hút đầu tư tháng 8/2025",
+        d,
+    );
+    assert!(!share_key(&c, &c2));
+    // Home-page links and guids are not identities.
+    let h1 = identity_keys(
+        "s",
+        Some("https://heza.gov.vn/"),
+        Some("https://heza.gov.vn"),
+        "Tin A",
+        d,
+    );
+    let h2 = identity_keys(
+        "s",
+        Some("https://heza.gov.vn/"),
+        Some("https://heza.gov.vn"),
+        "Tin B",
+        d,
+    );
+    assert!(!share_key(&h1, &h2), "{h1:?}\n{h2:?}");
+    // Without a date the title key is only a last resort.
+    let nd = identity_keys(
+        "s",
+        None,
+        Some("https://heza.gov.vn/lich-tuan-12"),
+        "Lịch công tác tuần",
+        None,
+    );
+    assert_eq!(nd, vec!["u:heza.gov.vn/lich-tuan-12".to_string()]);
+    let only = identity_keys("s", None, None, "Lịch công tác tuần", None);
+    assert_eq!(only, vec!["t:s:lich cong tac tuan:".to_string()]);
+}
+
+#[test]
+fn native_ids_survive_slug_changes() {
+    let d = Some(at(2025, 9, 9, 8));
+    let cases = [
+        // Hưng Yên vendor platform, -c<id>.html.
+        (
+            None,
+            "http://banqlkcn.hungyen.gov.vn/ban-quan-ly-lam-viec-voi-khanh-hoa-c2139.html",
+            "http://banqlkcn.hungyen.gov.vn/ban-quan-ly-cac-kcn-lam-viec-voi-khanh-hoa-c2139.html",
+            true,
+        ),
+        // NukeViet with a matching guid.
+        (
+            Some("news_4043"),
+            "https://dongnai.gov.vn/vi/news/tin-tuc/thu-hut-fdi-4043.html",
+            "https://dongnai.gov.vn/vi/news/tin-tuc/thu-hut-fdi-9-thang-4043.html",
+            true,
+        ),
+        // Long ids (Nam Định/Ninh Bình).
+        (
+            None,
+            "https://iza.namdinh.gov.vn/tin-tuc-su-kien/khoi-thi-dua-339742",
+            "https://iza.namdinh.gov.vn/tin-tuc-su-kien/khoi-thi-dua-so-ket-339742",
+            true,
+        ),
+        // Short trailing number without corroboration: no native key.
+        (
+            None,
+            "https://dongnai.gov.vn/vi/news/tin-tuc/thu-hut-fdi-4043.html",
+            "https://dongnai.gov.vn/vi/news/tin-tuc/hoi-thao-4043.html",
+            false,
+        ),
+        // A list page (-c<cat>-<page>) is not an article id.
+        (
+            None,
+            "http://banqlkcn.hungyen.gov.vn/chuyen-muc-tin-tuc-su-kien-c221-1.html",
+            "http://banqlkcn.hungyen.gov.vn/chuyen-muc-tin-tuc-c221-1.html",
+            false,
+        ),
+    ];
+    for (guid, before, after, same) in cases {
+        // Seen by two sources (e.g. a site's main feed and one of its category feeds),
+        // before and after an editor changed the title.
+        let a = identity_keys("s1", guid, Some(before), "Tiêu đề cũ", d);
+        let b = identity_keys("s2", guid, Some(after), "Tiêu đề mới", d);
+        assert_eq!(share_key(&a, &b), same, "{a:?}\n{b:?}");
+    }
+}
+
+#[test]
+fn tokens_fold_contract_and_tag_numbers() {
+    let t: Vec<String> =
+        tokenize("Ngày 06/9/2025, BQL các KCN TP.HCM; tháng 8/2025, quý III và 1.500 tỷ")
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+    assert_eq!(
+        t,
+        [
+            "ngay", "d6/9", "bql", "cac", "kcn", "tp", "hcm", "thang", "m8", "quy", "q3", "va",
+            "n1500", "ti"
+        ]
+    );
+    let a = fingerprint("Ban Quản lý các Khu công nghiệp tỉnh Hưng Yên", "");
+    let b = fingerprint("BQL các KCN tỉnh Hưng Yên", "");
+    assert!(similarity(&a, &b) > 0.9, "{}", similarity(&a, &b));
+}
+
+#[test]
+fn names_are_found_and_titles_trimmed() {
+    let n = names(&tokenize(
+        "Đoàn Công tác của Ban Quản lý các Khu công nghiệp tỉnh Hưng Yên do ông Hoàng Văn Mai – Phó Trưởng Ban Quản lý làm Trưởng đoàn; Cảng Quốc tế Nam Vân Phong; Công ty TNHH Sunwoo Vina; Tập đoàn Foxconn.",
+    ));
+    for want in [
+        "hung yen",
+        "hoang van mai",
+        "nam van phong",
+        "sunwoo vina",
+        "foxconn",
+    ] {
+        assert!(n.contains(&want.to_string()), "{want} missing from {n:?}");
+    }
+    for unwanted in ["doan cong", "ban quan", "pho truong ban quan", "tnhh"] {
+        assert!(!n.contains(&unwanted.to_string()), "{unwanted} in {n:?}");
+    }
+}
+
+#[test]
+fn fingerprint_is_stable_compact_and_round_trips() {
+    let lead = "Ngày 06/9/2025, Đoàn Công tác của Ban Quản lý các Khu công nghiệp tỉnh Hưng Yên do ông Hoàng Văn Mai – Phó Trưởng Ban Quản lý làm Trưởng đoàn đến làm việc tại Ban Quản lý Khu kinh tế và Khu công nghiệp tỉnh Khánh Hòa để tham quan, học tập, trao đổi kinh nghiệm trong công tác quản lý các khu công nghiệp. Làm việc với Đoàn, về phía Ban Quản lý Khu kinh tế và Khu công nghiệp tỉnh Khánh Hòa có ông Trần Minh Chiến – Trưởng Ban Quản lý và đại diện lãnh đạo các phòng, đơn vị trực thuộc.";
+    let a = fingerprint(SEED_TITLE, lead);
+    assert_eq!(a, fingerprint(SEED_TITLE, lead));
+    assert_eq!(a.mh.len(), SLOTS);
+    assert_eq!(similarity(&a, &a), 1.0);
+    let json = serde_json::to_string(&a).unwrap();
+    assert!(json.len() < 600, "{} bytes: {json}", json.len());
+    let back: Fingerprint = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, a);
+    // Pinned value: if this changes, stored fingerprints no longer compare; bump
+    // FP_VERSION and update the expectation together.
+    assert_eq!(FP_VERSION, 1);
+    assert_eq!(json, PINNED_JSON);
+    // NFD input and the other tone style give the same fingerprint.
+    use unicode_normalization::UnicodeNormalization;
+    let nfd: String = lead.nfd().collect();
+    assert_eq!(fingerprint(SEED_TITLE, &nfd.replace("Hòa", "Hoà")), a);
+    // Bad stored data is an error, not a panic.
+    assert!(
+        serde_json::from_str::<Fingerprint>(r#"{"v":1,"mh":"zz","w":1,"names":"","nums":""}"#)
+            .is_err()
+    );
+    let other_version = Fingerprint { v: 0, ..a.clone() };
+    assert_eq!(similarity(&a, &other_version), 0.0);
+    let empty = fingerprint("", "");
+    assert!(empty.mh.is_empty());
+    assert_eq!(similarity(&empty, &empty), 0.0);
+}
+
+const PINNED_JSON: &str = r#"{"v":1,"mh":"0409014600530212006003c8026c00ae033113130423001302d50512046f008604ac020e052904e4043f01e003d60120019b00c7001902b401fc01d0003a006503d1006b009803d30094022000b302470004026c0ef5010601ff0bac0049012701b606b3035a000c0a8f04ca030e03e4077502ed012302b900e4005001b70028","w":86,"names":"084e10fba54f38e0b8e6e5f6","nums":"540ab623"}"#;
+
+fn fp_visit() -> Fingerprint {
+    fingerprint(
+        "Ban Quản lý các KCN tỉnh Hưng Yên làm việc với Ban Quản lý KKT và KCN tỉnh Khánh Hòa",
+        "Ngày 6/9, Đoàn công tác do đồng chí Hoàng Văn Mai dẫn đầu làm việc với đồng chí Trần Minh Chiến tại Khánh Hòa, tham quan Cảng quốc tế Nam Vân Phong.",
+    )
+}
+
+#[test]
+fn story_index_window_source_and_remove() {
+    let fp = fp_visit();
+    let mut idx = StoryIndex::new();
+    assert!(idx.is_empty());
+    idx.insert("a", "story-a", "bql-khanhhoa", at(2025, 9, 8, 9), &fp);
+    assert_eq!(idx.len(), 1);
+    // Another source, 2 days later: same story.
+    assert_eq!(
+        idx.find("bql-hungyen", at(2025, 9, 10, 20), &fp).as_deref(),
+        Some("story-a")
+    );
+    // Same source never matches itself.
+    assert_eq!(idx.find("bql-khanhhoa", at(2025, 9, 8, 10), &fp), None);
+    // 5 days apart: outside the default window, inside a wider one.
+    assert_eq!(idx.find("bql-hungyen", at(2025, 9, 13, 9), &fp), None);
+    assert_eq!(idx.find("bql-hungyen", at(2025, 9, 3, 9), &fp), None);
+    let wide = StoryIndex::new().with_window(5);
+    let mut wide = wide;
+    wide.insert("a", "story-a", "bql-khanhhoa", at(2025, 9, 8, 9), &fp);
+    assert!(wide.find("bql-hungyen", at(2025, 9, 13, 9), &fp).is_some());
+    // Window edges are calendar days in Vietnam time: 3 days + 23 h still matches.
+    assert!(idx.find("x", at(2025, 9, 11, 23), &fp).is_some());
+    assert!(
+        idx.find("x", at(2025, 9, 8, 9) + Duration::days(4), &fp)
+            .is_none()
+    );
+    // Threshold builder.
+    let strict = StoryIndex::new().with_threshold(1.01);
+    let mut strict = strict;
+    strict.insert("a", "story-a", "s1", at(2025, 9, 8, 9), &fp);
+    assert_eq!(strict.find("s2", at(2025, 9, 8, 9), &fp), None);
+    // remove() forgets the item; re-insert replaces.
+    idx.insert("b", "story-b", "portal", at(2025, 9, 9, 9), &fp);
+    idx.insert("b", "story-b", "portal", at(2025, 9, 9, 9), &fp);
+    assert_eq!(idx.len(), 2);
+    idx.remove("a");
+    assert_eq!(idx.len(), 1);
+    assert_eq!(
+        idx.find("bql-hungyen", at(2025, 9, 8, 9), &fp).as_deref(),
+        Some("story-b")
+    );
+    idx.remove("b");
+    idx.remove("b");
+    assert!(idx.is_empty());
+    assert_eq!(idx.find("bql-hungyen", at(2025, 9, 8, 9), &fp), None);
+}
+
+#[test]
+fn story_index_prefers_best_match_and_ignores_unrelated() {
+    let visit = fp_visit();
+    let other = fingerprint(
+        "Tình hình thu hút đầu tư vào các KCN tháng 8/2025",
+        "Trong tháng 8/2025, các KCN trên địa bàn tỉnh Bắc Ninh thu hút 412 triệu USD vốn FDI.",
+    );
+    let mut idx = StoryIndex::new();
+    idx.insert("fdi", "story-fdi", "bql-bacninh", at(2025, 9, 8, 9), &other);
+    assert_eq!(idx.find("bql-hungyen", at(2025, 9, 8, 9), &visit), None);
+    idx.insert(
+        "visit",
+        "story-visit",
+        "bql-khanhhoa",
+        at(2025, 9, 8, 9),
+        &visit,
+    );
+    assert_eq!(
+        idx.find("bql-hungyen", at(2025, 9, 8, 9), &visit)
+            .as_deref(),
+        Some("story-visit")
+    );
+    let (_, s) = idx
+        .find_scored("bql-hungyen", at(2025, 9, 8, 9), &visit)
+        .unwrap();
+    assert!((0.0..=1.0).contains(&s));
+    assert_eq!(idx.prune_before(at(2025, 9, 9, 0)), 2);
+    assert!(idx.is_empty());
+}
+
+/// Measurement, run with `cargo test --release --lib find_is_fast -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn find_is_fast_with_100k_items() {
+    let mut idx = StoryIndex::new();
+    let t0 = std::time::Instant::now();
+    let fps: Vec<Fingerprint> = (0..500)
+        .map(|i| {
+            fingerprint(
+                &format!("Tin số {i} về khu công nghiệp Dự Án{i}"),
+                &format!(
+                    "Nội dung {i} của doanh nghiệp Công Ty{i} tại tỉnh {}",
+                    i % 34
+                ),
+            )
+        })
+        .collect();
+    let start = at(2025, 1, 1, 8);
+    for i in 0..100_000u32 {
+        let when = start + Duration::minutes(i64::from(i) * 5);
+        idx.insert(
+            &format!("id{i}"),
+            &format!("id{i}"),
+            &format!("s{}", i % 50),
+            when,
+            &fps[(i % 500) as usize],
+        );
+    }
+    let built = t0.elapsed();
+    let probe = fp_visit();
+    let t1 = std::time::Instant::now();
+    let n = 200;
+    for k in 0..n {
+        let _ = idx.find("probe", start + Duration::days(100 + k), &probe);
+    }
+    eprintln!(
+        "StoryIndex: 100k items inserted in {built:?}; find over ±3 days (~2000 items) {:?} each",
+        t1.elapsed() / n as u32
+    );
+}
