@@ -20,6 +20,7 @@ pub mod http;
 pub mod metrics;
 pub mod model;
 pub mod normalize;
+pub mod opml;
 pub mod parse;
 pub mod poller;
 pub mod provinces;
