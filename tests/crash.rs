@@ -24,7 +24,10 @@ const ROUNDS: usize = 30;
 
 /// Every request to a feed returns its latest 40 items of an ever-growing sequence, so
 /// each poll brings new items: ingestion never stops while we kill the daemon.
-async fn feed(State(counter): State<Arc<AtomicU64>>, UrlPath(n): UrlPath<usize>) -> impl axum::response::IntoResponse {
+async fn feed(
+    State(counter): State<Arc<AtomicU64>>,
+    UrlPath(n): UrlPath<usize>,
+) -> impl axum::response::IntoResponse {
     let tick = counter.fetch_add(1, Ordering::SeqCst);
     let mut items = String::new();
     let newest = tick + ITEMS_PER_FEED;
@@ -43,14 +46,20 @@ async fn feed(State(counter): State<Arc<AtomicU64>>, UrlPath(n): UrlPath<usize>)
     }
     (
         [(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")],
-        format!("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>Farm {n}</title>{items}</channel></rss>"),
+        format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>Farm {n}</title>{items}</channel></rss>"
+        ),
     )
 }
 
 fn start_farm(rt: &tokio::runtime::Runtime) -> String {
     let counter = Arc::new(AtomicU64::new(0));
-    let app = Router::new().route("/feed/{n}", get(feed)).with_state(counter);
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let app = Router::new()
+        .route("/feed/{n}", get(feed))
+        .with_state(counter);
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     rt.spawn(async move { axum::serve(listener, app).await });
     format!("http://{addr}")
@@ -62,7 +71,9 @@ fn write_config(dir: &Path, farm: &str, port: u16) -> std::path::PathBuf {
         dir.join("store.sled").display()
     );
     for n in 0..SOURCES {
-        text.push_str(&format!("\n[[source]]\nid = \"farm-{n}\"\nurl = \"{farm}/feed/{n}\"\nkind = \"feed\"\n"));
+        text.push_str(&format!(
+            "\n[[source]]\nid = \"farm-{n}\"\nurl = \"{farm}/feed/{n}\"\nkind = \"feed\"\n"
+        ));
     }
     let path = dir.join("zonewire.toml");
     std::fs::write(&path, text).unwrap();
@@ -111,18 +122,24 @@ fn wait_for_line(r: &Running, needle: &str, n: usize) {
     }
 }
 
-/// Every item id served (story leads and the reports folded into them), paging back.
+/// Every report served, by link (story leads and the reports folded into them: a late
+/// report with an earlier date can take over as lead), paging back.
 fn served_ids(rt: &tokio::runtime::Runtime, port: u16) -> Vec<String> {
     rt.block_on(async {
         let mut ids = Vec::new();
         let mut url = format!("http://127.0.0.1:{port}/feed.json?limit=500");
         loop {
-            let v: serde_json::Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+            let body = reqwest::get(&url).await.unwrap().text().await.unwrap();
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
             for item in v["items"].as_array().unwrap() {
-                ids.push(item["id"].as_str().unwrap().to_string());
+                for report in item["_zonewire"]["sources"].as_array().unwrap() {
+                    ids.push(report["link"].as_str().unwrap().to_string());
+                }
             }
             match v["next_url"].as_str() {
-                Some(next) => url = next.replace("http://crash.test", &format!("http://127.0.0.1:{port}")),
+                Some(next) => {
+                    url = next.replace("http://crash.test", &format!("http://127.0.0.1:{port}"))
+                }
                 None => break,
             }
         }
@@ -139,10 +156,18 @@ fn sigkill_rounds_lose_and_duplicate_nothing() {
         .unwrap();
     let farm = start_farm(&rt);
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let config = write_config(dir.path(), &farm, port);
     let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, text.replace("[server]\n", "[server]\nbase_url = \"http://crash.test\"\n")).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("[server]\n", "[server]\nbase_url = \"http://crash.test\"\n"),
+    )
+    .unwrap();
 
     let mut before: HashSet<String> = HashSet::new();
     let mut rng = fastrand::Rng::with_seed(0x5eed);
@@ -150,9 +175,18 @@ fn sigkill_rounds_lose_and_duplicate_nothing() {
         let mut running = start(&config);
         let ids = served_ids(&rt, port);
         let set: HashSet<String> = ids.iter().cloned().collect();
-        assert_eq!(set.len(), ids.len(), "round {round}: an item is served twice");
+        assert_eq!(
+            set.len(),
+            ids.len(),
+            "round {round}: an item is served twice"
+        );
         let lost: Vec<_> = before.difference(&set).collect();
-        assert!(lost.is_empty(), "round {round}: {} items lost, e.g. {:?}", lost.len(), lost.first());
+        assert!(
+            lost.is_empty(),
+            "round {round}: {} items lost, e.g. {:?}",
+            lost.len(),
+            lost.first()
+        );
         assert!(set.len() >= before.len(), "round {round}: count went down");
         before = set;
         // Kill after a random number of finished polls: mid-ingestion, at varying points.

@@ -87,17 +87,31 @@ async fn the_visit_is_published_once_with_both_sources() {
     let cfg = config(&server, &dir.path().join("s.sled"));
 
     let out = app::poll_once(&cfg, &[]).await.unwrap();
-    assert_eq!(out.iter().map(|o| o.report.new).sum::<usize>(), 3, "{out:?}");
-    assert_eq!(out.iter().map(|o| o.report.clustered).sum::<usize>(), 1, "{out:?}");
+    assert_eq!(
+        out.iter().map(|o| o.report.new).sum::<usize>(),
+        3,
+        "{out:?}"
+    );
+    assert_eq!(
+        out.iter().map(|o| o.report.clustered).sum::<usize>(),
+        1,
+        "{out:?}"
+    );
     let s = stories(&cfg);
     assert_eq!(s.len(), 2, "{s:#?}");
-    let visit = s.iter().find(|s| !s.others.is_empty()).expect("the visit has two reports");
+    let visit = s
+        .iter()
+        .find(|s| !s.others.is_empty())
+        .expect("the visit has two reports");
     // The earliest report leads.
     assert_eq!(visit.lead.source, "khanhhoa-bqlkkt");
     assert_eq!(visit.others[0].source, "hungyen-bqlkcn");
     assert_eq!(visit.sources(), vec!["khanhhoa-bqlkkt", "hungyen-bqlkcn"]);
     let provinces = visit.provinces();
-    assert!(provinces.contains(&"khanh-hoa".to_string()) && provinces.contains(&"hung-yen".to_string()), "{provinces:?}");
+    assert!(
+        provinces.contains(&"khanh-hoa".to_string()) && provinces.contains(&"hung-yen".to_string()),
+        "{provinces:?}"
+    );
     assert!(visit.is_cooperation());
     let fdi = s.iter().find(|s| s.others.is_empty()).unwrap();
     assert!(fdi.lead.title.contains("FDI"));
@@ -105,17 +119,33 @@ async fn the_visit_is_published_once_with_both_sources() {
 
     // GUID churn with an http + www variant of the same link: nothing new.
     let variant = KH_LINK.replace("https://", "http://www.") + "?utm_source=zalo#top";
-    server.route("/kh.xml", Reply::ok(kh_feed("kh-1-republished", &variant, KH_TITLE)));
+    server.route(
+        "/kh.xml",
+        Reply::ok(kh_feed("kh-1-republished", &variant, KH_TITLE)),
+    );
     let out = app::poll_once(&cfg, &[]).await.unwrap();
-    assert_eq!(out.iter().map(|o| o.report.new).sum::<usize>(), 0, "{out:?}");
+    assert_eq!(
+        out.iter().map(|o| o.report.new).sum::<usize>(),
+        0,
+        "{out:?}"
+    );
     assert_eq!(stories(&cfg).len(), 2);
 
     // An edited title updates the item in place and keeps the old revision.
-    let edited = "Đoàn công tác Ban Quản lý các KCN tỉnh Hưng Yên làm việc tại Khánh Hòa (cập nhật)";
+    let edited =
+        "Đoàn công tác Ban Quản lý các KCN tỉnh Hưng Yên làm việc tại Khánh Hòa (cập nhật)";
     server.route("/kh.xml", Reply::ok(kh_feed("kh-1", KH_LINK, edited)));
     let out = app::poll_once(&cfg, &[]).await.unwrap();
-    assert_eq!(out.iter().map(|o| o.report.updated).sum::<usize>(), 1, "{out:?}");
-    assert_eq!(out.iter().map(|o| o.report.new).sum::<usize>(), 0, "{out:?}");
+    assert_eq!(
+        out.iter().map(|o| o.report.updated).sum::<usize>(),
+        1,
+        "{out:?}"
+    );
+    assert_eq!(
+        out.iter().map(|o| o.report.new).sum::<usize>(),
+        0,
+        "{out:?}"
+    );
     let s = stories(&cfg);
     assert_eq!(s.len(), 2);
     let visit = s.iter().find(|s| !s.others.is_empty()).unwrap();
@@ -137,9 +167,22 @@ async fn the_visit_is_published_once_with_both_sources() {
         .unwrap();
     let feed = feed_rs::parser::parse(body.as_bytes()).unwrap();
     assert_eq!(feed.entries.len(), 1, "{body}");
-    assert!(body.contains("Ban Quản lý các KCN tỉnh Hưng Yên"), "also-reported source named: {body}");
-    assert!(body.contains("banqlkcn.hungyen.gov.vn/tham-lam-viec-khanh-hoa-c5120.html"), "{body}");
-    let cats: Vec<String> = feed.entries[0].categories.iter().map(|c| c.term.clone()).collect();
-    assert!(cats.iter().any(|c| c == "Hưng Yên") && cats.iter().any(|c| c == "Khánh Hòa"), "{cats:?}");
+    assert!(
+        body.contains("Ban Quản lý các KCN tỉnh Hưng Yên"),
+        "also-reported source named: {body}"
+    );
+    assert!(
+        body.contains("banqlkcn.hungyen.gov.vn/tham-lam-viec-khanh-hoa-c5120.html"),
+        "{body}"
+    );
+    let cats: Vec<String> = feed.entries[0]
+        .categories
+        .iter()
+        .map(|c| c.term.clone())
+        .collect();
+    assert!(
+        cats.iter().any(|c| c == "Hưng Yên") && cats.iter().any(|c| c == "Khánh Hòa"),
+        "{cats:?}"
+    );
     d.shutdown().await.unwrap();
 }
