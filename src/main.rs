@@ -112,6 +112,9 @@ enum Command {
         /// Use this preset (otherwise, suggest selectors).
         #[arg(long)]
         preset: Option<String>,
+        /// Allow loopback/private addresses (a page on an intranet or this machine).
+        #[arg(long)]
+        allow_private: bool,
     },
 }
 
@@ -369,7 +372,8 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             config,
             source,
             preset,
-        } => probe(&url, &config.config, source, preset).await,
+            allow_private,
+        } => probe(&url, &config.config, source, preset, allow_private).await,
         Command::Opml { command } => opml(command),
         Command::Reload(c) => {
             let config = Config::load(&c.config)?;
@@ -479,6 +483,7 @@ async fn probe(
     config_path: &std::path::Path,
     source: Option<String>,
     preset: Option<String>,
+    allow_private: bool,
 ) -> Result<(), Failure> {
     use zonewire::extract::{self, HtmlConfig, HtmlRules};
     let config = if config_path.exists() {
@@ -491,7 +496,7 @@ async fn probe(
         .as_ref()
         .map(|c| c.poll.fetch.clone())
         .unwrap_or_default();
-    fetch_cfg.per_host = fetch_cfg.per_host.max(1);
+    fetch_cfg.allow_private |= allow_private;
     let rules = match (&source, &preset) {
         (Some(id), _) => {
             let cfg = config
