@@ -17,6 +17,7 @@ use tokio_util::task::TaskTracker;
 use tracing::warn;
 
 use crate::config::Source;
+use crate::model::SourceState;
 use crate::poller::Poller;
 
 /// Longest wait a server's `Retry-After` can impose.
@@ -64,6 +65,17 @@ pub fn after_failure(
         delay = delay.max(r.min(MAX_RETRY_AFTER));
     }
     now + chrono_dur(delay)
+}
+
+/// How long until `source` is due, from its persisted state: a source polled before (for
+/// the same URL) waits for its saved next-poll time, so a restart does not re-poll
+/// everything at once; a new source is due now.
+pub fn due_in(state: Option<&SourceState>, source: &Source, now: DateTime<Utc>) -> Duration {
+    state
+        .filter(|st| st.configured_url.as_deref() == Some(source.url.as_str()))
+        .and_then(|st| st.next_poll)
+        .map(|n| (n - now).to_std().unwrap_or(Duration::ZERO))
+        .unwrap_or(Duration::ZERO)
 }
 
 /// Owns one polling task per source and swaps them on reload. At most `concurrency`
@@ -152,19 +164,16 @@ impl Supervisor {
         let permits = self.permits.clone();
         self.tracker.spawn(async move {
             loop {
-                let next = match poller.archive.source_state(&source.id) {
-                    Ok(Some(st)) if st.configured_url.as_deref() == Some(source.url.as_str()) => {
-                        st.next_poll
-                    }
-                    Ok(_) => None,
+                let state = match poller.archive.source_state(&source.id) {
+                    Ok(st) => st,
                     Err(e) => {
                         warn!(source = %source.id, error = %e, "cannot read schedule");
                         None
                     }
                 };
-                let wait = next
-                    .map(|n| (n - Utc::now()).to_std().unwrap_or(Duration::ZERO))
-                    .unwrap_or(Duration::ZERO);
+                let now = Utc::now();
+                let wait = due_in(state.as_ref(), &source, now);
+                let next = (!wait.is_zero()).then(|| now + chrono_dur(wait));
                 tokio::select! {
                     _ = cancel.cancelled() => break,
                     _ = tokio::time::sleep(wait) => {}
@@ -195,6 +204,30 @@ mod tests {
     use super::*;
 
     const MIN: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn saved_schedule_survives_restart_and_url_change() {
+        let cfg = crate::config::Config::parse(
+            "[[source]]\nid = \"a\"\nurl = \"https://a.vn/feed\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        let source = &cfg.sources[0];
+        let now = Utc::now();
+        let mut st = SourceState {
+            configured_url: Some("https://a.vn/feed".into()),
+            next_poll: Some(now + chrono::Duration::minutes(20)),
+            ..SourceState::default()
+        };
+        assert_eq!(due_in(None, source, now), Duration::ZERO);
+        assert_eq!(due_in(Some(&st), source, now), Duration::from_secs(20 * 60));
+        st.next_poll = Some(now - chrono::Duration::minutes(5));
+        assert_eq!(due_in(Some(&st), source, now), Duration::ZERO);
+        // A schedule learned for another URL does not apply.
+        st.next_poll = Some(now + chrono::Duration::minutes(20));
+        st.configured_url = Some("https://old.vn/feed".into());
+        assert_eq!(due_in(Some(&st), source, now), Duration::ZERO);
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {
