@@ -334,6 +334,10 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             let config = Config::load(&c.config)?;
             let archive = app::open_archive(&config)?;
             let counts = archive.source_counts();
+            let color = {
+                use std::io::IsTerminal;
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            };
             println!(
                 "{:<24} {:<12} {:<5} {:<17} {:<13} {:>6}  NEXT POLL",
                 "ID", "PROVINCE", "KIND", "LAST SUCCESS", "STATUS", "ITEMS"
@@ -351,13 +355,22 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
                     })
                     .unwrap_or_else(|| "-".into())
                 };
+                let status = st.last_status.as_deref().unwrap_or("never");
+                // Colour only for people at a terminal; pipes and files get plain text.
+                let colour = match status {
+                    _ if !color => "",
+                    "error" => "\x1b[31m",
+                    "never" => "\x1b[33m",
+                    _ => "\x1b[32m",
+                };
+                let reset = if colour.is_empty() { "" } else { "\x1b[0m" };
                 println!(
-                    "{:<24} {:<12} {:<5} {:<17} {:<13} {:>6}  {}{}",
+                    "{:<24} {:<12} {:<5} {:<17} {colour}{:<13}{reset} {:>6}  {}{}",
                     s.id,
                     s.province.as_deref().unwrap_or("-"),
                     s.kind.as_str(),
                     fmt_time(st.last_success),
-                    st.last_status.as_deref().unwrap_or("never"),
+                    status,
                     counts.get(&s.id).copied().unwrap_or(0),
                     fmt_time(st.next_poll),
                     st.last_error

@@ -78,10 +78,15 @@ async fn metrics_count_polls_and_items() {
     );
     assert!(m.contains("zonewire_store_items 3"), "{m}");
     assert!(m.contains("zonewire_fetch_duration_seconds_count"), "{m}");
-    assert!(
-        m.contains(r#"zonewire_http_requests_total{route="/feed.xml",status="200"} 2"#),
-        "{m}"
-    );
+    // Metrics are process-wide and other tests in this binary serve feeds too.
+    let served: f64 = m
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(r#"zonewire_http_requests_total{route="/feed.xml",status="200"} "#)
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    assert!(served >= 2.0, "{m}");
     assert!(
         m.contains(r#"zonewire_render_cache_total{result="hit"}"#),
         "{m}"
