@@ -24,6 +24,7 @@ pub mod opml;
 pub mod parse;
 pub mod poller;
 pub mod provinces;
+pub mod recover;
 pub mod render;
 pub mod sanitize;
 pub mod schedule;

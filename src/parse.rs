@@ -1,4 +1,5 @@
-//! Feeds (RSS 0.9x/1.0/2.0, Atom, JSON Feed) → `RawEntry`, via feed-rs.
+//! Feeds (RSS 0.9x/1.0/2.0, Atom, JSON Feed) → `RawEntry`, via feed-rs, with
+//! `crate::recover` as the liberal fallback.
 //!
 //! feed-rs gets raw bytes (see `charset::feed_bytes`) with `base_uri` set, our own date
 //! parser as its `timestamp_parser`, and an id generator whose ids we recognise and throw
@@ -108,7 +109,8 @@ pub fn parse_feed(body: &[u8], base: &Url) -> Result<ParsedFeed, ParseError> {
 }
 
 /// The whole feed path the daemon uses for a fetched body: charset handling (raw bytes
-/// when the document declares its encoding, transcoding otherwise), then parsing.
+/// when the document declares its encoding, transcoding otherwise), parsing with feed-rs,
+/// then `recover` for what feed-rs rejects or drops.
 /// `content_type` is the HTTP Content-Type header, if any. Blocking.
 pub fn feed_entries(
     body: &[u8],
@@ -117,7 +119,10 @@ pub fn feed_entries(
 ) -> Result<ParsedFeed, ParseError> {
     let header_charset = content_type.and_then(crate::charset::charset_from_content_type);
     let bytes = crate::charset::feed_bytes(body, header_charset.as_deref());
-    parse_feed(&bytes, base)
+    let first = parse_feed(&bytes, base);
+    // feed-rs is strict where feeds are not: what it rejects, panics on or reads as empty
+    // is repaired and, failing that, read by a tolerant extractor (see `recover`).
+    crate::recover::recover(body, header_charset.as_deref(), base, first)
 }
 
 /// `feed_entries` off the async runtime, under a time limit.
