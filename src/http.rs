@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sources.json", get(sources_json))
         .route("/provinces.json", get(provinces_json))
         .route("/opml", get(opml))
+        .route("/items/{id}", get(item_json))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/admin/reload", axum::routing::post(reload))
@@ -584,6 +585,27 @@ async fn provinces_json(State(s): State<AppState>) -> Response {
         })
         .collect();
     json_response(&serde_json::json!({ "provinces": list }))
+}
+
+/// One stored item as JSON, with its earlier revisions (edits the source made).
+async fn item_json(
+    State(s): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let id = id.strip_prefix("urn:zonewire:").unwrap_or(&id).to_string();
+    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+        return bad_request(format!("bad item id {id:?}"));
+    }
+    let archive = s.archive.clone();
+    match tokio::task::spawn_blocking(move || archive.store().item(&id)).await {
+        Ok(Ok(Some(item))) => match serde_json::to_value(&item) {
+            Ok(v) => json_response(&v),
+            Err(e) => server_error(e.to_string()),
+        },
+        Ok(Ok(None)) => (StatusCode::NOT_FOUND, "no such item\n").into_response(),
+        Ok(Err(e)) => server_error(e.to_string()),
+        Err(e) => server_error(e.to_string()),
+    }
 }
 
 async fn opml(State(s): State<AppState>) -> Response {

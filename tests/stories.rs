@@ -175,6 +175,18 @@ async fn the_visit_is_published_once_with_both_sources() {
         body.contains("banqlkcn.hungyen.gov.vn/tham-lam-viec-khanh-hoa-c5120.html"),
         "{body}"
     );
+    // The previous revision is retrievable over HTTP.
+    let item: serde_json::Value = serde_json::from_str(
+        &reqwest::get(format!("http://{}/items/{}", d.addr, feed.entries[0].id))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(item["title"], edited);
+    assert_eq!(item["revisions"][0]["title"], KH_TITLE);
     let cats: Vec<String> = feed.entries[0]
         .categories
         .iter()
