@@ -177,3 +177,118 @@ fn poll_export_and_sources_on_the_demo() {
     );
     assert!(row.split_whitespace().any(|w| w == "2"), "{row}");
 }
+
+#[cfg(unix)]
+#[test]
+fn sighup_and_reload_command_reload_the_running_daemon() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let config = demo_config(dir.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let original = std::fs::read_to_string(&config).unwrap();
+    let with_port = original.replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"));
+    std::fs::write(&config, &with_port).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zonewire"))
+        .args(["run", "--config", config.to_str().unwrap()])
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Whatever happens in this test, the daemon does not outlive it.
+    struct KillOnDrop(u32);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = Command::new("kill")
+                .arg(self.0.to_string())
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+    }
+    let _guard = KillOnDrop(child.id());
+    let stderr_pipe = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let mut wait_for = |needle: &str| loop {
+        // A generous guard, not a timing assumption: the daemon logs within milliseconds.
+        match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(line) if line.contains(needle) => return line,
+            Ok(line) => seen.push(line),
+            Err(e) => panic!(
+                "no log line with {needle:?} ({e}); saw:\n{}",
+                seen.join("\n")
+            ),
+        }
+    };
+    wait_for("serving");
+    // Drop the Đà Nẵng source and send SIGHUP.
+    let without: String = with_port.replace(
+        "[[source]]\nid       = \"danang-dseza\"",
+        "[[disabled]]\nid = \"danang-dseza\"",
+    );
+    let without = without.split("[[disabled]]").next().unwrap().to_string()
+        + &with_port[with_port
+            .find("[[source]]\nid       = \"thanhhoa-nghison\"")
+            .unwrap()..];
+    std::fs::write(&config, &without).unwrap();
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let line = wait_for("config reloaded");
+    assert!(line.contains("danang-dseza"), "{line}");
+    // An invalid file is rejected and logged; the daemon keeps running.
+    std::fs::write(&config, "[poll]\ninterval = \"never\"\n").unwrap();
+    let out = zonewire(&[
+        "reload",
+        "--config",
+        dir.path().join("demo.toml").to_str().unwrap(),
+    ]);
+    // `reload` reads the listen address from the (now invalid) file: it must say so.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    std::fs::write(&config, &without).unwrap();
+    let out = zonewire(&["reload", "--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    wait_for("config reloaded");
+    std::fs::write(&config, "[poll]\ninterval = \"never\"\n").unwrap();
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    wait_for("new config rejected");
+    // The rejection names the file's problem (on the following line of the message).
+    let line = wait_for("interval");
+    assert!(line.contains("never"), "{line}");
+    let health = zonewire(&[
+        "health",
+        "--url",
+        &format!("http://127.0.0.1:{port}/healthz"),
+    ]);
+    assert!(health.status.success(), "still serving after a bad reload");
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(child.wait().unwrap().success());
+}
