@@ -911,6 +911,63 @@ async fn paging_back_follows_next_links_and_link_headers() {
     d.shutdown().await.unwrap();
 }
 
+/// Boards that print only a date publish many stories at the same instant (00:00). The
+/// page cursor is a time, so a page boundary inside such a group must not lose the rest
+/// of the group.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known bug: Archive::query pages by `published < before`, so stories sharing the \
+            last story's second on a full page are skipped (fix in archive.rs)"]
+async fn paging_keeps_stories_that_share_a_second() {
+    let _r = RENDERS.read().await;
+    let titles = [
+        "Khánh Hòa khởi công nhà máy điện gió ngoài khơi",
+        "Hưng Yên cấp phép dự án dệt may vốn Hàn Quốc",
+        "Đà Nẵng tổ chức hội nghị xúc tiến đầu tư bán dẫn",
+    ];
+    let items: String = titles
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            format!(
+                "<item><title>{t}</title><link>https://bqlkcn.example.vn/tin/{i}.html</link>\
+                 <guid>same-{i}</guid><pubDate>Sat, 06 Sep 2025 00:00:00 +0700</pubDate></item>"
+            )
+        })
+        .collect();
+    let server = TestServer::start().await;
+    server.route(
+        "/same.xml",
+        Reply::ok(format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>\
+             <title>Tin</title><link>https://bqlkcn.example.vn/</link><description>Tin</description>\
+             {items}</channel></rss>"
+        )),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{}\n[[source]]\nid = \"same\"\nurl = \"{}\"\n",
+        server_text(&dir.path().join("s.sled")),
+        server.url("/same.xml")
+    );
+    let cfg = Config::parse(&text, &dir.path().join("z.toml")).unwrap();
+    let d = start(&cfg).await;
+    let mut url = format!("{BASE}/feed.json?limit=2");
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let got = get(d.addr, url.strip_prefix(BASE).unwrap()).await;
+        seen.extend(json_titles(&got.body));
+        match link_header_next(&got) {
+            Some(next) => url = next,
+            None => break,
+        }
+    }
+    d.shutdown().await.unwrap();
+    seen.sort();
+    let mut want: Vec<String> = titles.iter().map(|t| t.to_string()).collect();
+    want.sort();
+    assert_eq!(seen, want, "every story reachable by paging, once");
+}
+
 async fn render_misses(addr: std::net::SocketAddr) -> u64 {
     let metrics = get(addr, "/metrics").await.body;
     metrics
