@@ -189,6 +189,9 @@ struct Rendered {
     etag: String,
     content_type: &'static str,
     last_modified: DateTime<Utc>,
+    /// The older page, announced as `Link: <…>; rel="next"` (RFC 5005 / RFC 8288) so
+    /// clients can page back without parsing the body.
+    next_url: Option<String>,
     used: u64,
 }
 
@@ -318,6 +321,25 @@ pub fn render_output(
     params: &FeedParams,
     raw_query: Option<&str>,
 ) -> Result<(Vec<u8>, DateTime<Utc>), String> {
+    render_with_next(archive, config, format, params, raw_query).map(|r| (r.body, r.updated))
+}
+
+/// One rendered output and what the response headers need besides the body.
+struct Output {
+    body: Vec<u8>,
+    updated: DateTime<Utc>,
+    /// The next (older) page, when there is one.
+    next_url: Option<String>,
+}
+
+/// [`render_output`] plus the URL of the next (older) page.
+fn render_with_next(
+    archive: &Archive,
+    config: &Config,
+    format: Format,
+    params: &FeedParams,
+    raw_query: Option<&str>,
+) -> Result<Output, String> {
     let page = archive.query(&params.query).map_err(|e| e.to_string())?;
     let base = &config.server.base_url;
     let self_url = match raw_query.filter(|q| !q.is_empty()) {
@@ -340,7 +362,7 @@ pub fn render_output(
         .map(|i| i.updated.unwrap_or(i.first_seen))
         .max()
         .unwrap_or(DateTime::UNIX_EPOCH);
-    let meta = feed_meta(config, self_url, next_url, updated);
+    let meta = feed_meta(config, self_url, next_url.clone(), updated);
     let sources = source_map(config);
     let body = match format {
         Format::Rss => render::rss(&meta, &page.stories, &sources),
@@ -348,7 +370,11 @@ pub fn render_output(
         Format::Json => render::json_feed(&meta, &page.stories, &sources),
         Format::Html => render::html_page(&meta, &page.stories, &sources, &params.filter),
     };
-    Ok((body.into_bytes(), updated))
+    Ok(Output {
+        body: body.into_bytes(),
+        updated,
+        next_url,
+    })
 }
 
 fn gzip(bytes: &[u8]) -> Bytes {
@@ -391,10 +417,20 @@ async fn serve_cached(
                     let st = state.clone();
                     let raw2 = raw.clone();
                     let result = tokio::task::spawn_blocking(move || {
-                        render_output(&st.archive, &st.config(), format, &params, raw2.as_deref())
+                        render_with_next(
+                            &st.archive,
+                            &st.config(),
+                            format,
+                            &params,
+                            raw2.as_deref(),
+                        )
                     })
                     .await;
-                    let (body, updated) = match result {
+                    let Output {
+                        body,
+                        updated,
+                        next_url,
+                    } = match result {
                         Ok(Ok(v)) => v,
                         Ok(Err(e)) => return server_error(e),
                         Err(e) => return server_error(e.to_string()),
@@ -411,6 +447,7 @@ async fn serve_cached(
                             etag,
                             content_type: format.content_type(),
                             last_modified: updated,
+                            next_url,
                             used: 0,
                         },
                     )
@@ -476,6 +513,14 @@ fn respond(r: &Rendered, headers: &HeaderMap) -> Response {
             .unwrap_or_else(|_| StatusCode::NOT_MODIFIED.into_response());
     }
     builder = builder.header(header::CONTENT_TYPE, r.content_type);
+    // A base_url that is not a valid header value only costs the header, not the page.
+    if let Some(link) = r
+        .next_url
+        .as_ref()
+        .and_then(|next| HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")).ok())
+    {
+        builder = builder.header(header::LINK, link);
+    }
     let body = if gz {
         builder = builder.header(header::CONTENT_ENCODING, "gzip");
         r.gzip.clone()
