@@ -310,8 +310,11 @@ pub fn text(data: &[u8]) {
     }
 }
 
+/// A target body: arbitrary bytes in, a panic on a finding.
+pub type Target = fn(&[u8]);
+
 /// The targets by name, for harnesses that pick one at run time.
-pub const TARGETS: [(&str, fn(&[u8])); 5] = [
+pub const TARGETS: [(&str, Target); 5] = [
     ("feed_ingest", feed_ingest),
     ("html_extract", html_extract),
     ("dates", dates),

@@ -177,7 +177,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// `ZONEWIRE_FUZZ_KEEP_GOING` is set, stops the run.
 fn run_one(
     target: &str,
-    body: fn(&[u8]),
+    body: zonewire_fuzz::Target,
     input: &[u8],
     origin: &str,
     save: bool,
@@ -327,7 +327,7 @@ fn replay_and_mutate(target: &str) {
             _ => {}
         }
         // Mostly fresh from a seed; sometimes stack more mutations on the last input.
-        if done % 4 == 0 || input.is_empty() || input.len() > 1 << 16 {
+        if done.is_multiple_of(4) || input.is_empty() || input.len() > 1 << 16 {
             input.clone_from(&pool[rng.below(pool.len())]);
         }
         mutate(&mut rng, &pool, &mut input);
