@@ -112,7 +112,23 @@ fn drop_relative(_: &str) -> Option<Cow<'_, str>> {
 pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
     let _guard = BaseGuard::set(base);
     let pruned = prune_elements(html);
-    BUILDER.clean(pruned.as_deref().unwrap_or(html)).to_string()
+    let out = BUILDER.clean(pruned.as_deref().unwrap_or(html)).to_string();
+    settle(out)
+}
+
+/// Make the output a fixed point of sanitising (found by fuzzing): the serializer writes
+/// a decoded `&#13;` as a raw CR, which the next parse turns into LF, and a leading
+/// U+FEFF survives once but is dropped by the next parse as a byte-order mark.
+fn settle(out: String) -> String {
+    let out = if out.contains('\r') {
+        out.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        out
+    };
+    match out.strip_prefix('\u{feff}') {
+        Some(rest) => rest.trim_start_matches('\u{feff}').to_string(),
+        None => out,
+    }
 }
 
 /// Resolve a URL attribute value to an absolute URL, using the thread's base.

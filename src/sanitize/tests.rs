@@ -351,3 +351,21 @@ fn form_is_unwrapped_not_emptied() {
     );
     assert_eq!(out, "<p>Nội dung</p>");
 }
+
+/// Fuzzing found outputs that changed when sanitised again.
+#[test]
+fn output_is_a_fixed_point() {
+    for input in [
+        "x&#13;y",
+        "<a title='a&#13;b' href='https://a.vn/'>x</a>",
+        "<style></style>\u{feff}x",
+        "\u{feff}\u{feff}<p>x</p>",
+    ] {
+        let once = sanitize_html(input, None);
+        assert_eq!(sanitize_html(&once, None), once, "{input:?}");
+        assert!(
+            !once.contains('\r') && !once.starts_with('\u{feff}'),
+            "{once:?}"
+        );
+    }
+}
