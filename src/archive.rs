@@ -374,7 +374,10 @@ impl Archive {
                 if !story_matches(q, &member_entries) {
                     continue;
                 }
-                if picked.len() == q.limit {
+                // A full page ends only between two different seconds: the cursor is a
+                // time, and stories sharing the last second (boards that give dates
+                // without times all sit at 00:00) must not fall between two pages.
+                if picked.len() >= q.limit && picked.last().is_some_and(|p| p.2 != *ts) {
                     next_before =
                         DateTime::from_timestamp(picked.last().map(|p| p.2).unwrap_or(*ts), 0);
                     break;

@@ -257,8 +257,6 @@ async fn paging_back_follows_next_links_and_link_headers() {
 /// page cursor is a time, so a page boundary inside such a group must not lose the rest
 /// of the group.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known bug: Archive::query pages by `published < before`, so stories sharing the \
-            last story's second on a full page are skipped (fix in archive.rs)"]
 async fn paging_keeps_stories_that_share_a_second() {
     let _r = RENDERS.read().await;
     let titles = [
