@@ -263,15 +263,18 @@ impl Poller {
                 "text looks double-decoded (mojibake); check the source's charset"
             );
         }
-        state.etag = fetched.etag.clone();
-        state.last_modified = fetched.last_modified.clone();
-        state.body_hash = Some(hash);
-        state.unparsed_dates += date_missing;
-        state.mojibake += mojibake;
-        mark_success(state, "unchanged");
+        // The validators and body hash describe what is stored, so they change only
+        // together with the items: if the ingest fails, the next poll must not take the
+        // same body for already processed (a 304 or an "unchanged" would lose it).
+        let mut st = state.clone();
+        st.etag = fetched.etag.clone();
+        st.last_modified = fetched.last_modified.clone();
+        st.body_hash = Some(hash);
+        st.unparsed_dates += date_missing;
+        st.mojibake += mojibake;
+        mark_success(&mut st, "unchanged");
         let archive = self.archive.clone();
         let id = source.id.clone();
-        let mut st = state.clone();
         let report = tokio::task::spawn_blocking(move || {
             let r = archive.ingest(&id, candidates, st.clone())?;
             // The schedule and these counters are saved by the caller right after.

@@ -9,20 +9,11 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Reply, TestServer};
+use common::{Reply, TestServer, demo};
 use tokio::net::TcpListener;
 use zonewire::app;
 use zonewire::config::Config;
 use zonewire::poller::PollStatus;
-
-fn demo(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("config/demo")
-            .join(name),
-    )
-    .unwrap()
-}
 
 fn config(server: &TestServer, store: &Path) -> Config {
     let mut text = format!(

@@ -8,20 +8,11 @@ mod common;
 use std::path::Path;
 
 use chrono::Utc;
-use common::{Reply, TestServer};
+use common::{Reply, TestServer, demo};
 use zonewire::app;
 use zonewire::config::Config;
 use zonewire::model::SourceState;
 use zonewire::poller::PollStatus;
-
-fn demo(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("config/demo")
-            .join(name),
-    )
-    .unwrap()
-}
 
 fn config(url: &str, store: &Path) -> Config {
     let text = format!(

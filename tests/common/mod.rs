@@ -421,3 +421,12 @@ async fn read_request(stream: &mut TcpStream) -> Option<RecordedRequest> {
         headers,
     })
 }
+
+/// A file of the offline demo (`config/demo/`), the realistic Vietnamese feeds many
+/// tests serve.
+pub fn demo(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("config/demo")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
