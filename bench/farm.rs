@@ -1,7 +1,7 @@
 //! `zonewire-farm`: the loopback feed farm and helpers behind `bench/run.sh`.
 //!
 //! ```text
-//! zonewire-farm serve  --sources N [--items 50] [--port 18080] [--base UNIX] [--ignore-validators] [--max-seconds 3600]
+//! zonewire-farm serve  --sources N [--items 50] [--spacing-hours 24] [--port 18080] [--base UNIX] [--ignore-validators] [--max-seconds 3600]
 //! zonewire-farm config --sources N [--port 18080] --store PATH [--concurrency 16] [--listen ADDR] --out-dir DIR
 //! zonewire-farm stats  --store PATH
 //! zonewire-farm queries [--count 100]
@@ -128,11 +128,13 @@ fn serve(args: &Args) -> Result<(), String> {
     let port: u16 = args.num("port", Some(18080))?;
     let base: i64 = args.num("base", Some(1_790_000_000))?;
     let max_seconds: u64 = args.num("max-seconds", Some(3600))?;
+    let spacing_hours: f64 = args.num("spacing-hours", Some(24.0))?;
+    let spacing = (spacing_hours * 3600.0) as i64;
     let mut docs = HashMap::with_capacity(sources);
     let mut bytes_total = 0usize;
     for s in 0..sources {
         let kind = Kind::of_source(s);
-        let body = generator::document(kind, s, items, base, &origin(s, port));
+        let body = generator::document(kind, s, items, base, spacing, &origin(s, port));
         let etag = format!("\"{}\"", hex(&Sha256::digest(body.as_bytes())[..12]));
         bytes_total += body.len();
         docs.insert(

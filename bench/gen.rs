@@ -202,9 +202,19 @@ fn sentence(rng: &mut Mix) -> String {
         .replace("{k}", &(1 + rng.below(9)).to_string())
 }
 
-/// Item `item` of source `source`; `base` is the newest item's Unix time. Items go back
-/// about nine hours each, so a 50-item feed spans ~19 days.
+/// Default gap between a source's items: a board posts about once a day (a 50-item feed
+/// covers seven weeks), at a time of day that differs per source. 1,000 such feeds put
+/// ~1,000 items on each day, so the story index's ±3-day window holds ~7,000 candidates:
+/// dense, but what 1,000 boards would produce.
+pub const DAILY: i64 = 86_400;
+
+/// Item `item` of source `source`, the newest at `base` (Unix time), one a day.
 pub fn item(source: usize, item: usize, base: i64) -> GenItem {
+    item_spaced(source, item, base, DAILY)
+}
+
+/// Like [`item`], with `spacing` seconds between a source's items.
+pub fn item_spaced(source: usize, item: usize, base: i64, spacing: i64) -> GenItem {
     let mut rng = Mix::new((source as u64) << 20 | item as u64);
     let province = rng.pick(PROVINCES);
     let other = rng.pick(PROVINCES);
@@ -227,7 +237,7 @@ pub fn item(source: usize, item: usize, base: i64) -> GenItem {
             source * 100 + item
         ),
     };
-    let published = base - (item as i64) * 9 * 3600 - (source as i64 % 97) * 600;
+    let published = base - (item as i64) * spacing - (source as i64 * 7_919 % 1_440) * 60;
     let mut summary = String::new();
     for _ in 0..2 {
         summary.push_str(&sentence(&mut rng));
@@ -310,13 +320,20 @@ pub fn vn_date(t: i64) -> String {
     format!("{d:02}/{m:02}/{y} {hh:02}:{mm:02}")
 }
 
-/// The document source `source` serves, with `items` items, as if hosted at `origin`
-/// (`http://127.0.0.5:18080`).
-pub fn document(kind: Kind, source: usize, items: usize, base: i64, origin: &str) -> String {
+/// The document source `source` serves, with `items` items `spacing` seconds apart, as if
+/// hosted at `origin` (`http://127.0.0.5:18080`).
+pub fn document(
+    kind: Kind,
+    source: usize,
+    items: usize,
+    base: i64,
+    spacing: i64,
+    origin: &str,
+) -> String {
     match kind {
-        Kind::Rss => rss(source, items, base, origin),
-        Kind::Atom => atom(source, items, base, origin),
-        Kind::Html => html(source, items, base, origin),
+        Kind::Rss => rss(source, items, base, spacing, origin),
+        Kind::Atom => atom(source, items, base, spacing, origin),
+        Kind::Html => html(source, items, base, spacing, origin),
     }
 }
 
@@ -327,7 +344,7 @@ fn board_name(source: usize) -> String {
     )
 }
 
-pub fn rss(source: usize, items: usize, base: i64, origin: &str) -> String {
+pub fn rss(source: usize, items: usize, base: i64, spacing: i64, origin: &str) -> String {
     let mut out = String::with_capacity(items * 2600 + 1024);
     let _ = write!(
         out,
@@ -336,7 +353,7 @@ pub fn rss(source: usize, items: usize, base: i64, origin: &str) -> String {
         rfc2822(base)
     );
     for i in 0..items {
-        let it = item(source, i, base);
+        let it = item_spaced(source, i, base, spacing);
         let link = format!("{origin}/tin-tuc/{}.html", it.slug);
         let _ = write!(
             out,
@@ -351,7 +368,7 @@ pub fn rss(source: usize, items: usize, base: i64, origin: &str) -> String {
     out
 }
 
-pub fn atom(source: usize, items: usize, base: i64, origin: &str) -> String {
+pub fn atom(source: usize, items: usize, base: i64, spacing: i64, origin: &str) -> String {
     let mut out = String::with_capacity(items * 2600 + 1024);
     let _ = write!(
         out,
@@ -360,7 +377,7 @@ pub fn atom(source: usize, items: usize, base: i64, origin: &str) -> String {
         rfc3339(base)
     );
     for i in 0..items {
-        let it = item(source, i, base);
+        let it = item_spaced(source, i, base, spacing);
         let link = format!("{origin}/tin-tuc/{}.html", it.slug);
         let _ = write!(
             out,
@@ -378,7 +395,7 @@ pub fn atom(source: usize, items: usize, base: i64, origin: &str) -> String {
 }
 
 /// A board's news-list page: the selectors are in [`HTML_SELECTORS`].
-pub fn html(source: usize, items: usize, base: i64, origin: &str) -> String {
+pub fn html(source: usize, items: usize, base: i64, spacing: i64, origin: &str) -> String {
     let mut out = String::with_capacity(items * 900 + 4096);
     let _ = write!(
         out,
@@ -386,7 +403,7 @@ pub fn html(source: usize, items: usize, base: i64, origin: &str) -> String {
         xml_escape(&board_name(source))
     );
     for i in 0..items {
-        let it = item(source, i, base);
+        let it = item_spaced(source, i, base, spacing);
         let _ = write!(
             out,
             "<li class=\"news-item\"><a class=\"news-title\" href=\"/tin-tuc/{}.html\">{}</a>\n<span class=\"news-date\">{}</span>\n<p class=\"news-sapo\">{}</p></li>\n",

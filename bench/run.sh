@@ -4,10 +4,13 @@
 #   bash bench/run.sh                 # N=1000 sources, 5 runs per metric
 #   N=100 RUNS=3 bash bench/run.sh    # quick mode
 #
-# Environment: N (sources, default 1000), RUNS (default 5), CONCURRENCY (polls at once and
-# newsboat reload-threads, default 16), SCALE_SOURCES (x 50 items for the 100k-item store,
-# default 2000; 0 skips the scale section), WRK_SECONDS (default 4), PORT/ZW_PORT/NGINX_PORT
-# (18080/18001/18002), KEEP=1 keeps the work directory, SKIP_BUILD=1.
+# Environment: N (sources, default 1000), RUNS (default 5), COLD_RUNS (cold rounds, default
+# RUNS: each starts from an empty store), CONCURRENCY (polls at once and newsboat
+# reload-threads, default 16), SCALE_SOURCES (x 50 items for the 100k-item store, default
+# 2000; 0 skips the scale section), SCALE_SPACING_HOURS (gap between a scale source's items,
+# default 350: 50 items over two years, what 100k stored items mean for this product),
+# WRK_SECONDS (default 4), PORT/ZW_PORT/NGINX_PORT (18080/18001/18002), KEEP=1 keeps the
+# work directory, SKIP_BUILD=1 uses the binaries already in target/release.
 #
 # Everything runs on loopback: the farm binds 127.0.0.2-254, zonewire and nginx bind
 # 127.0.0.1. Every wait is bounded, every process it starts is stopped on exit (trap), and
@@ -17,6 +20,8 @@ set -euo pipefail
 
 N=${N:-1000}
 RUNS=${RUNS:-5}
+COLD_RUNS=${COLD_RUNS:-$RUNS}
+SCALE_SPACING_HOURS=${SCALE_SPACING_HOURS:-350}
 CONCURRENCY=${CONCURRENCY:-16}
 SCALE_SOURCES=${SCALE_SOURCES:-2000}
 WRK_SECONDS=${WRK_SECONDS:-4}
@@ -77,6 +82,7 @@ ZW="$ROOT/target/release/zonewire"
 FARM="$ROOT/target/release/zonewire-farm"
 # One base date for the whole run, so farm restarts serve byte-identical bodies.
 BASE=$(date +%s)
+LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
 
 # ---- helpers ------------------------------------------------------------------------------
 
@@ -117,7 +123,7 @@ stop_farm() { stop_pid "$FARM_PID"; }
 timed() {
     local name=$1
     shift
-    if ! /usr/bin/time -f '%e %U %S %M' -o "$WORK/time.$name" timeout 900 "$@" \
+    if ! /usr/bin/time -f '%e %U %S %M' -o "$WORK/time.$name" timeout 3600 "$@" \
         >"$WORK/out.$name" 2>"$WORK/err.$name"; then
         tail -5 "$WORK/err.$name" >&2
         log "$name failed"
@@ -192,7 +198,7 @@ mkdir -p "$WORK/cfg"
 CFG="$WORK/cfg/zonewire.toml"
 start_farm "$N"
 
-for r in $(seq 1 "$RUNS"); do
+for r in $(seq 1 "$COLD_RUNS"); do
     rm -rf "$WORK/store"
     poll_round "cold$r" "$CFG"
     record cold.wall_s "$T_WALL"
@@ -309,7 +315,7 @@ if [[ "$SCALE_SOURCES" -gt 0 ]]; then
     "$FARM" config --sources "$SCALE_SOURCES" --port "$PORT" --store "$WORK/store100k" \
         --concurrency "$CONCURRENCY" --listen "127.0.0.1:$ZW_PORT" --out-dir "$WORK/cfg100k"
     CFG100K="$WORK/cfg100k/zonewire.toml"
-    start_farm "$SCALE_SOURCES"
+    start_farm "$SCALE_SOURCES" --spacing-hours "$SCALE_SPACING_HOURS"
     poll_round fill100k "$CFG100K"
     stop_farm
     record scale.fill_wall_s "$T_WALL"
@@ -363,7 +369,8 @@ fi
 
 {
     echo "# zonewire bench/run.sh — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "# N=$N RUNS=$RUNS CONCURRENCY=$CONCURRENCY SCALE_SOURCES=$SCALE_SOURCES WRK_SECONDS=$WRK_SECONDS"
+    echo "# N=$N RUNS=$RUNS COLD_RUNS=$COLD_RUNS CONCURRENCY=$CONCURRENCY SCALE_SOURCES=$SCALE_SOURCES SCALE_SPACING_HOURS=$SCALE_SPACING_HOURS WRK_SECONDS=$WRK_SECONDS"
+    echo "# load average (1/5/15 min) at the start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "# $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r)"
     echo "# feed: ${FEED_BYTES:-?} bytes identity, ${GZ_BYTES:-?} bytes gzip"
     printf '%-36s %12s %12s %12s %4s\n' metric median min max n

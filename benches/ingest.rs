@@ -78,10 +78,10 @@ fn unchanged_repoll(archive: &Archive, body: &[u8]) -> bool {
 }
 
 fn bench_feed(c: &mut Criterion, items: usize) {
-    let body = generator::rss(0, items, BASE, ORIGIN).into_bytes();
+    let body = generator::rss(0, items, BASE, generator::DAILY, ORIGIN).into_bytes();
     // Same items in a re-rendered document (a CMS stamping each response): the hash
     // misses and every item is already known.
-    let rewritten = generator::rss(0, items, BASE, ORIGIN)
+    let rewritten = generator::rss(0, items, BASE, generator::DAILY, ORIGIN)
         .replacen("<channel>\n", "<channel>\n<!-- rendered again -->\n", 1)
         .into_bytes();
     let base = Url::parse(&format!("{ORIGIN}/s0/rss.xml")).expect("url");
