@@ -1,0 +1,424 @@
+//! Deterministic Vietnamese test feeds for the benchmarks: RSS 2.0, Atom 1.0 and HTML
+//! news-list pages in the shape the IZ/EZ boards publish (vietnamese-sources.md), with
+//! NFC text, `+07:00` dates and per-item links. Shared by `benches/` (via `#[path]`) and
+//! the `zonewire-farm` binary, so the micro and macro benchmarks parse the same bytes.
+//!
+//! Everything derives from `(source, item)` and a fixed base date: the same arguments give
+//! the same bytes in every process, which the "unchanged body" rounds rely on.
+
+#![allow(dead_code)]
+
+use std::fmt::Write;
+
+/// Which document a source serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Rss,
+    Atom,
+    Html,
+}
+
+impl Kind {
+    /// The farm's mix: one source in ten is an HTML list page, and of the feeds two in
+    /// three are RSS (most boards that have a feed run RSS).
+    pub fn of_source(source: usize) -> Kind {
+        if source % 10 == 9 {
+            Kind::Html
+        } else if source % 3 == 2 {
+            Kind::Atom
+        } else {
+            Kind::Rss
+        }
+    }
+
+    pub fn path(self, source: usize) -> String {
+        match self {
+            Kind::Rss => format!("/s{source}/rss.xml"),
+            Kind::Atom => format!("/s{source}/atom.xml"),
+            Kind::Html => format!("/s{source}/tin-tuc.html"),
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Kind::Rss => "application/rss+xml; charset=utf-8",
+            Kind::Atom => "application/atom+xml; charset=utf-8",
+            Kind::Html => "text/html; charset=utf-8",
+        }
+    }
+}
+
+/// The loopback address a source lives on: 127.0.0.2 … 127.0.0.254, round robin, so
+/// per-host politeness limits apply as they would across real boards.
+pub fn host_of(source: usize) -> String {
+    format!("127.0.0.{}", 2 + source % 253)
+}
+
+pub const PROVINCES: &[&str] = &[
+    "Hà Nội",
+    "Huế",
+    "Lai Châu",
+    "Điện Biên",
+    "Sơn La",
+    "Lạng Sơn",
+    "Quảng Ninh",
+    "Thanh Hóa",
+    "Nghệ An",
+    "Hà Tĩnh",
+    "Cao Bằng",
+    "Tuyên Quang",
+    "Lào Cai",
+    "Thái Nguyên",
+    "Phú Thọ",
+    "Bắc Ninh",
+    "Hưng Yên",
+    "Hải Phòng",
+    "Ninh Bình",
+    "Quảng Trị",
+    "Đà Nẵng",
+    "Quảng Ngãi",
+    "Gia Lai",
+    "Khánh Hòa",
+    "Lâm Đồng",
+    "Đắk Lắk",
+    "Thành phố Hồ Chí Minh",
+    "Đồng Nai",
+    "Tây Ninh",
+    "Cần Thơ",
+    "Vĩnh Long",
+    "Đồng Tháp",
+    "Cà Mau",
+    "An Giang",
+];
+
+const ZONES: &[&str] = &[
+    "Khu công nghiệp Yên Phong",
+    "Khu kinh tế Nghi Sơn",
+    "Khu công nghiệp Phố Nối A",
+    "Khu kinh tế Vân Phong",
+    "Khu công nghiệp VSIP",
+    "Khu công nghệ cao Đà Nẵng",
+    "Khu kinh tế Dung Quất",
+    "Khu công nghiệp Tân Trường",
+    "Khu kinh tế Chu Lai",
+    "Khu công nghiệp Quang Châu",
+    "Khu kinh tế cửa khẩu Lào Cai",
+    "Khu công nghiệp Long Đức",
+    "Khu công nghiệp Thăng Long II",
+    "Khu kinh tế Đình Vũ – Cát Hải",
+    "Khu công nghiệp Đồng Văn III",
+];
+
+const COMPANIES: &[&str] = &[
+    "Công ty TNHH Foxconn Việt Nam",
+    "Tập đoàn Samsung",
+    "Công ty CP Tập đoàn Hòa Phát",
+    "Công ty TNHH LG Display",
+    "Tổng công ty Viglacera",
+    "Công ty TNHH Amkor Technology",
+    "Công ty CP Đầu tư Sài Gòn – VRG",
+    "Công ty TNHH Goertek Vina",
+    "Tập đoàn Becamex IDC",
+    "Công ty TNHH Hyosung Việt Nam",
+    "Công ty CP Kinh Bắc",
+    "Tập đoàn Lego",
+];
+
+const ACTIONS: &[&str] = &[
+    "trao Giấy chứng nhận đăng ký đầu tư cho dự án",
+    "tiếp và làm việc với đoàn công tác",
+    "kiểm tra tiến độ xây dựng hạ tầng",
+    "tổ chức hội nghị xúc tiến đầu tư vào",
+    "đối thoại với doanh nghiệp trong",
+    "khởi công nhà máy sản xuất linh kiện điện tử tại",
+    "ký kết biên bản ghi nhớ hợp tác phát triển",
+    "triển khai công tác bảo vệ môi trường tại",
+    "tuyên truyền pháp luật lao động cho công nhân",
+    "điều chỉnh quy hoạch phân khu xây dựng",
+];
+
+const SENTENCES: &[&str] = &[
+    "Tham dự buổi làm việc có đại diện lãnh đạo Ban Quản lý, các sở, ngành liên quan và doanh nghiệp.",
+    "Dự án có tổng vốn đầu tư đăng ký khoảng {n} triệu USD, dự kiến tạo việc làm cho hơn {m} lao động.",
+    "Phát biểu tại buổi làm việc, đồng chí Phó Trưởng ban đề nghị nhà đầu tư đẩy nhanh tiến độ giải phóng mặt bằng.",
+    "Tính đến hết tháng {k}, các khu công nghiệp trên địa bàn đã thu hút {n} dự án đầu tư trực tiếp nước ngoài.",
+    "Ban Quản lý cam kết tạo mọi điều kiện thuận lợi nhất để doanh nghiệp yên tâm sản xuất, kinh doanh.",
+    "Hai bên đã trao đổi kinh nghiệm về thu hút đầu tư, quản lý môi trường và phát triển nguồn nhân lực.",
+    "Tỷ lệ lấp đầy bình quân đạt {k}{m}%, cao hơn cùng kỳ năm trước.",
+    "Đoàn đã khảo sát thực tế hạ tầng giao thông, hệ thống xử lý nước thải tập trung và khu nhà ở công nhân.",
+    "Doanh nghiệp kiến nghị tháo gỡ vướng mắc về thủ tục phòng cháy chữa cháy và cấp phép xây dựng.",
+    "Sự kiện góp phần thúc đẩy hợp tác, liên kết vùng giữa các địa phương trong thời gian tới.",
+];
+
+/// A small deterministic PRNG (SplitMix64): no dependency, same sequence everywhere.
+pub struct Mix(u64);
+
+impl Mix {
+    pub fn new(seed: u64) -> Mix {
+        Mix(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    pub fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
+        list[self.below(list.len())]
+    }
+}
+
+/// One generated news item.
+pub struct GenItem {
+    pub title: String,
+    pub slug: String,
+    /// Unix seconds.
+    pub published: i64,
+    pub summary: String,
+    pub body_html: String,
+}
+
+fn slugify(s: &str) -> String {
+    // Good enough for URLs in a test farm: ASCII letters kept, the rest become dashes.
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').chars().take(60).collect()
+}
+
+fn sentence(rng: &mut Mix) -> String {
+    rng.pick(SENTENCES)
+        .replace("{n}", &(10 + rng.below(990)).to_string())
+        .replace("{m}", &(1 + rng.below(9)).to_string())
+        .replace("{k}", &(1 + rng.below(9)).to_string())
+}
+
+/// Default gap between a source's items: a board posts about once a day (a 50-item feed
+/// covers seven weeks), at a time of day that differs per source. 1,000 such feeds put
+/// ~1,000 items on each day, so the story index's ±3-day window holds ~7,000 candidates:
+/// dense, but what 1,000 boards would produce.
+pub const DAILY: i64 = 86_400;
+
+/// Item `item` of source `source`, the newest at `base` (Unix time), one a day.
+pub fn item(source: usize, item: usize, base: i64) -> GenItem {
+    item_spaced(source, item, base, DAILY)
+}
+
+/// Like [`item`], with `spacing` seconds between a source's items.
+pub fn item_spaced(source: usize, item: usize, base: i64, spacing: i64) -> GenItem {
+    let mut rng = Mix::new((source as u64) << 20 | item as u64);
+    let province = rng.pick(PROVINCES);
+    let other = rng.pick(PROVINCES);
+    let title = match rng.below(3) {
+        0 => format!(
+            "Ban Quản lý các KCN tỉnh {province} {} {}",
+            rng.pick(ACTIONS),
+            rng.pick(ZONES)
+        ),
+        1 => format!(
+            "{} {} {} (kỳ {})",
+            rng.pick(COMPANIES),
+            rng.pick(ACTIONS),
+            rng.pick(ZONES),
+            item + 1
+        ),
+        _ => format!(
+            "Đoàn công tác tỉnh {other} làm việc với {province} về {} số {}",
+            rng.pick(ZONES).to_lowercase(),
+            source * 100 + item
+        ),
+    };
+    let published = base - (item as i64) * spacing - (source as i64 * 7_919 % 1_440) * 60;
+    let mut summary = String::new();
+    for _ in 0..2 {
+        summary.push_str(&sentence(&mut rng));
+        summary.push(' ');
+    }
+    let summary = summary.trim_end().to_string();
+    let mut body_html = format!(
+        "<p><strong>{}</strong></p>",
+        xml_escape(&format!("({province}) – {summary}"))
+    );
+    for _ in 0..(3 + rng.below(4)) {
+        let _ = write!(body_html, "<p>{}</p>", xml_escape(&sentence(&mut rng)));
+    }
+    let _ = write!(
+        body_html,
+        "<p><img src=\"/uploads/2025/anh-{source}-{item}.jpg\" alt=\"Ảnh minh họa\"></p><p style=\"text-align:right\"><em>Phòng Quản lý Đầu tư</em></p>"
+    );
+    GenItem {
+        slug: format!("{}-{source}-{item}", slugify(&title)),
+        title,
+        published,
+        summary,
+        body_html,
+    }
+}
+
+pub fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+
+/// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm), to avoid a
+/// date-library dependency in a file also compiled into benches.
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Local (+07:00) parts of a Unix time.
+fn vn_parts(t: i64) -> (i64, u32, u32, i64, i64, i64, usize) {
+    let local = t + 7 * 3600;
+    let days = local.div_euclid(86_400);
+    let secs = local.rem_euclid(86_400);
+    let (y, m, d) = civil(days);
+    let wd = days.rem_euclid(7) as usize;
+    (y, m, d, secs / 3600, secs / 60 % 60, secs % 60, wd)
+}
+
+pub fn rfc2822(t: i64) -> String {
+    let (y, m, d, hh, mm, ss, wd) = vn_parts(t);
+    format!(
+        "{}, {d:02} {} {y} {hh:02}:{mm:02}:{ss:02} +0700",
+        DAYS[wd],
+        MONTHS[m as usize - 1]
+    )
+}
+
+pub fn rfc3339(t: i64) -> String {
+    let (y, m, d, hh, mm, ss, _) = vn_parts(t);
+    format!("{y}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}+07:00")
+}
+
+/// The Vietnamese list-page date form: `27/11/2026 08:30`.
+pub fn vn_date(t: i64) -> String {
+    let (y, m, d, hh, mm, _, _) = vn_parts(t);
+    format!("{d:02}/{m:02}/{y} {hh:02}:{mm:02}")
+}
+
+/// The document source `source` serves, with `items` items `spacing` seconds apart, as if
+/// hosted at `origin` (`http://127.0.0.5:18080`).
+pub fn document(
+    kind: Kind,
+    source: usize,
+    items: usize,
+    base: i64,
+    spacing: i64,
+    origin: &str,
+) -> String {
+    match kind {
+        Kind::Rss => rss(source, items, base, spacing, origin),
+        Kind::Atom => atom(source, items, base, spacing, origin),
+        Kind::Html => html(source, items, base, spacing, origin),
+    }
+}
+
+fn board_name(source: usize) -> String {
+    format!(
+        "Ban Quản lý các Khu công nghiệp tỉnh {} (nguồn {source})",
+        PROVINCES[source % PROVINCES.len()]
+    )
+}
+
+pub fn rss(source: usize, items: usize, base: i64, spacing: i64, origin: &str) -> String {
+    let mut out = String::with_capacity(items * 2600 + 1024);
+    let _ = write!(
+        out,
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" xmlns:media=\"http://search.yahoo.com/mrss/\">\n<channel>\n<title>{}</title>\n<link>{origin}/</link>\n<description>Tin tức – Sự kiện</description>\n<language>vi-VN</language>\n<lastBuildDate>{}</lastBuildDate>\n",
+        xml_escape(&board_name(source)),
+        rfc2822(base)
+    );
+    for i in 0..items {
+        let it = item_spaced(source, i, base, spacing);
+        let link = format!("{origin}/tin-tuc/{}.html", it.slug);
+        let _ = write!(
+            out,
+            "<item>\n<title>{}</title>\n<link>{link}</link>\n<guid isPermaLink=\"false\">tin-{source}-{i}</guid>\n<pubDate>{}</pubDate>\n<description>{}</description>\n<content:encoded><![CDATA[{}]]></content:encoded>\n<category>Tin tức – Sự kiện</category>\n<media:thumbnail url=\"{origin}/uploads/2025/anh-{source}-{i}.jpg\"/>\n</item>\n",
+            xml_escape(&it.title),
+            rfc2822(it.published),
+            xml_escape(&it.summary),
+            it.body_html
+        );
+    }
+    out.push_str("</channel>\n</rss>\n");
+    out
+}
+
+pub fn atom(source: usize, items: usize, base: i64, spacing: i64, origin: &str) -> String {
+    let mut out = String::with_capacity(items * 2600 + 1024);
+    let _ = write!(
+        out,
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"vi\">\n<title>{}</title>\n<id>{origin}/</id>\n<link rel=\"alternate\" href=\"{origin}/\"/>\n<updated>{}</updated>\n",
+        xml_escape(&board_name(source)),
+        rfc3339(base)
+    );
+    for i in 0..items {
+        let it = item_spaced(source, i, base, spacing);
+        let link = format!("{origin}/tin-tuc/{}.html", it.slug);
+        let _ = write!(
+            out,
+            "<entry>\n<title>{}</title>\n<link rel=\"alternate\" href=\"{link}\"/>\n<id>tag:{},2025:tin-{source}-{i}</id>\n<published>{}</published>\n<updated>{}</updated>\n<author><name>Phòng Xúc tiến Đầu tư</name></author>\n<summary>{}</summary>\n<content type=\"html\">{}</content>\n</entry>\n",
+            xml_escape(&it.title),
+            host_of(source),
+            rfc3339(it.published),
+            rfc3339(it.published),
+            xml_escape(&it.summary),
+            xml_escape(&it.body_html)
+        );
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+/// A board's news-list page: the selectors are in [`HTML_SELECTORS`].
+pub fn html(source: usize, items: usize, base: i64, spacing: i64, origin: &str) -> String {
+    let mut out = String::with_capacity(items * 900 + 4096);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Tin tức – {}</title>\n<link rel=\"stylesheet\" href=\"/css/site.css\"></head>\n<body><header><nav><a href=\"/\">Trang chủ</a> <a href=\"/gioi-thieu\">Giới thiệu</a> <a href=\"/tin-tuc\">Tin tức</a></nav></header>\n<main><h1>Tin tức – Sự kiện</h1>\n<ul class=\"news-list\">\n",
+        xml_escape(&board_name(source))
+    );
+    for i in 0..items {
+        let it = item_spaced(source, i, base, spacing);
+        let _ = write!(
+            out,
+            "<li class=\"news-item\"><a class=\"news-title\" href=\"/tin-tuc/{}.html\">{}</a>\n<span class=\"news-date\">{}</span>\n<p class=\"news-sapo\">{}</p></li>\n",
+            it.slug,
+            xml_escape(&it.title),
+            vn_date(it.published),
+            xml_escape(&it.summary)
+        );
+    }
+    let _ = write!(
+        out,
+        "</ul>\n<div class=\"paging\"><a href=\"?page=2\">Trang sau</a></div></main>\n<footer>© {origin} – Cơ quan chủ quản: UBND tỉnh</footer></body></html>\n"
+    );
+    out
+}
+
+/// `[source.html]` keys (TOML) matching [`html`].
+pub const HTML_SELECTORS: &str = "item = \"li.news-item\"\ntitle = \"a.news-title\"\nlink = \"a.news-title@href\"\ndate = \"span.news-date\"\nsummary = \"p.news-sapo\"\n";
