@@ -340,7 +340,8 @@ impl Store for SledStore {
     }
 
     fn index_entries(&self) -> Result<Vec<(String, IndexEntry)>> {
-        let mut out = Vec::with_capacity(self.idx.len());
+        // Not `idx.len()`: in sled that is a full scan of its own.
+        let mut out = Vec::new();
         for kv in self.idx.iter() {
             let (k, v) = kv?;
             out.push((
