@@ -111,6 +111,8 @@ fn drop_relative(_: &str) -> Option<Cow<'_, str>> {
 /// 1×1 tracking pixels dropped; links get `rel="noopener noreferrer"`.
 pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
     let _guard = BaseGuard::set(base);
+    let unlazied = promote_lazy_images(html);
+    let html = unlazied.as_deref().unwrap_or(html);
     let pruned = prune_elements(html);
     let out = BUILDER.clean(pruned.as_deref().unwrap_or(html)).to_string();
     settle(out)
@@ -216,6 +218,44 @@ fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
     hay.as_bytes()
         .windows(needle.len())
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+static IMG_TAG: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"(?is)<img\b[^>]*>").expect("constant regex compiles"));
+static LAZY_ATTR: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r#"(?is)\sdata-(?:src|original|lazy-src)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)"#)
+        .expect("constant regex compiles")
+});
+static SRC_ATTR: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r#"(?is)\ssrc\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)"#)
+        .expect("constant regex compiles")
+});
+
+/// Vietnamese CMSs lazy-load article images: `src` holds a placeholder and the real
+/// image sits in `data-src` (or `data-original`), which the sanitizer would drop. Make the
+/// real one the `src` before sanitising; the URL is then checked like any other.
+/// Only `<img>` start tags are rewritten, and only when they carry such an attribute.
+fn promote_lazy_images(html: &str) -> Option<String> {
+    if !contains_ignore_ascii_case(html, "data-src")
+        && !contains_ignore_ascii_case(html, "data-original")
+        && !contains_ignore_ascii_case(html, "data-lazy-src")
+    {
+        return None;
+    }
+    let out = IMG_TAG.replace_all(html, |caps: &regex::Captures<'_>| {
+        let tag = &caps[0];
+        let Some(lazy) = LAZY_ATTR.captures(tag) else {
+            return tag.to_string();
+        };
+        let value = lazy[1].to_string();
+        let without_src = SRC_ATTR.replace_all(tag, "");
+        let without_lazy = LAZY_ATTR.replace_all(&without_src, "");
+        let body = without_lazy.trim_start_matches(|c: char| {
+            c != ' ' && c != '\t' && c != '\n' && c != '>' && c != '/'
+        });
+        format!("<img src={value}{body}")
+    });
+    Some(out.into_owned())
 }
 
 static PRUNE_SELECTOR: LazyLock<Selector> =

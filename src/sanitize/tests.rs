@@ -369,3 +369,34 @@ fn output_is_a_fixed_point() {
         );
     }
 }
+
+#[test]
+fn lazy_loaded_images_keep_the_real_image() {
+    let base = url::Url::parse("https://bqlkcn.hungyen.gov.vn/tin/1.html").unwrap();
+    let out = sanitize_html(
+        r#"<p>Ảnh:</p><img class="lazy" src="/images/blank.gif" data-src="/Uploads/2025/09/h2.jpg" alt="Toàn cảnh"><IMG data-original='https://cdn.vn/a.png' SRC="data:image/gif;base64,R0lGOD">"#,
+        Some(&base),
+    );
+    assert!(
+        out.contains(r#"src="https://bqlkcn.hungyen.gov.vn/Uploads/2025/09/h2.jpg""#),
+        "{out}"
+    );
+    assert!(out.contains(r#"alt="Toàn cảnh""#), "{out}");
+    assert!(out.contains(r#"src="https://cdn.vn/a.png""#), "{out}");
+    assert!(
+        !out.contains("blank.gif") && !out.contains("data-src"),
+        "{out}"
+    );
+    // A hostile lazy URL is refused like any other.
+    let out = sanitize_html(
+        r#"<img src="/x.gif" data-src="javascript:alert(1)">"#,
+        Some(&base),
+    );
+    assert!(!out.contains("javascript"), "{out}");
+    // Images without lazy attributes are untouched.
+    let plain = r#"<img src="https://a.vn/b.jpg" alt="b">"#;
+    assert_eq!(
+        sanitize_html(plain, None),
+        sanitize_html(plain, Some(&base))
+    );
+}
