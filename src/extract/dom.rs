@@ -156,37 +156,6 @@ pub(crate) fn clean_text(s: &str) -> String {
     out
 }
 
-fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "p" | "div"
-            | "br"
-            | "li"
-            | "ul"
-            | "ol"
-            | "td"
-            | "th"
-            | "tr"
-            | "table"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "section"
-            | "article"
-            | "header"
-            | "footer"
-            | "dd"
-            | "dt"
-            | "blockquote"
-            | "figcaption"
-            | "figure"
-            | "hr"
-    )
-}
-
 /// Visible text of an element: script/style skipped, block boundaries as spaces (so
 /// `<p>a</p><p>b</p>` is "a b" but `Hư<b>ng</b>` stays one word), then `clean_text`.
 pub(crate) fn element_text(el: ElementRef<'_>) -> String {
@@ -198,7 +167,7 @@ pub(crate) fn element_text(el: ElementRef<'_>) -> String {
                 Node::Element(e) => {
                     if matches!(e.name(), "script" | "style" | "noscript" | "template") {
                         skip_depth += 1;
-                    } else if is_block(e.name()) {
+                    } else if crate::text::is_block(e.name()) {
                         raw.push(' ');
                     }
                 }
@@ -209,7 +178,7 @@ pub(crate) fn element_text(el: ElementRef<'_>) -> String {
                 if let Node::Element(e) = node.value() {
                     if matches!(e.name(), "script" | "style" | "noscript" | "template") {
                         skip_depth = skip_depth.saturating_sub(1);
-                    } else if is_block(e.name()) {
+                    } else if crate::text::is_block(e.name()) {
                         raw.push(' ');
                     }
                 }

@@ -162,8 +162,9 @@ fn is_skipped(name: &str) -> bool {
 }
 
 /// Elements that start a new line when rendered; summaries turn those into spaces so
-/// `<p>a</p><p>b</p>` reads "a b", while inline `<b>Khánh</b>Hòa` stays one word.
-fn is_block(name: &str) -> bool {
+/// `<p>a</p><p>b</p>` reads "a b", while inline `<b>Khánh</b>Hòa` stays one word. Shared
+/// with HTML extraction, so list titles and summaries are read the same way.
+pub(crate) fn is_block(name: &str) -> bool {
     matches!(
         name,
         "address"
