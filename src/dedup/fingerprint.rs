@@ -344,30 +344,62 @@ fn conflict((na, nb, shared): (usize, usize, usize)) -> bool {
     na > 0 && nb > 0 && shared == 0
 }
 
-/// Compute the signals; `None` when the fingerprints are not comparable (different
-/// versions, or either has no text).
-pub fn signals(a: &Fingerprint, b: &Fingerprint) -> Option<Signals> {
+/// A fingerprint borrowed in parts, so the story index can keep its own compact layout
+/// and still share one definition of the score.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FpRef<'a> {
+    pub v: u8,
+    pub mh: &'a [u16],
+    pub w: u32,
+    pub names: &'a [u32],
+    pub nums: &'a [u32],
+}
+
+impl Fingerprint {
+    pub(crate) fn as_ref(&self) -> FpRef<'_> {
+        FpRef {
+            v: self.v,
+            mh: &self.mh,
+            w: self.w,
+            names: &self.names,
+            nums: &self.nums,
+        }
+    }
+}
+
+/// The text signals (weighted Jaccard, containment); `None` when not comparable.
+fn text_signals(a: &FpRef, b: &FpRef) -> Option<(f64, f64)> {
     if a.v != b.v || a.mh.len() != SLOTS || b.mh.len() != SLOTS {
         return None;
     }
-    let eq = a.mh.iter().zip(&b.mh).filter(|(x, y)| x == y).count();
+    let eq = a.mh.iter().zip(b.mh).filter(|(x, y)| x == y).count();
     let j = eq as f64 / SLOTS as f64;
     let (wa, wb) = (f64::from(a.w.max(1)), f64::from(b.w.max(1)));
     let inter = j * (wa + wb) / (1.0 + j);
     let containment = (inter / wa.min(wb)).min(1.0);
+    Some((j, containment))
+}
 
+/// Compute the signals; `None` when the fingerprints are not comparable (different
+/// versions, or either has no text).
+pub fn signals(a: &Fingerprint, b: &Fingerprint) -> Option<Signals> {
+    signals_ref(&a.as_ref(), &b.as_ref())
+}
+
+pub(crate) fn signals_ref(a: &FpRef, b: &FpRef) -> Option<Signals> {
+    let (j, containment) = text_signals(a, b)?;
     let period_conflict = conflict(kind_overlap(
-        &a.nums,
-        &b.nums,
+        a.nums,
+        b.nums,
         &[NumKind::Month, NumKind::Quarter],
     ));
-    let date_conflict = conflict(kind_overlap(&a.nums, &b.nums, &[NumKind::Date]));
-    let (fa, fb, fshared) = kind_overlap(&a.nums, &b.nums, &[NumKind::Plain]);
+    let date_conflict = conflict(kind_overlap(a.nums, b.nums, &[NumKind::Date]));
+    let (fa, fb, fshared) = kind_overlap(a.nums, b.nums, &[NumKind::Plain]);
     let figures = (fa > 0 && fb > 0).then(|| fshared as f64 / fa.min(fb) as f64);
     Some(Signals {
         jaccard: j,
         containment,
-        names: share(&a.names, &b.names),
+        names: share(a.names, b.names),
         period_conflict,
         date_conflict,
         figures,
@@ -398,6 +430,27 @@ pub fn score(s: &Signals) -> f64 {
 /// items name different months/quarters or different event dates.
 pub fn similarity(a: &Fingerprint, b: &Fingerprint) -> f64 {
     signals(a, b).map_or(0.0, |s| score(&s))
+}
+
+/// [`similarity`] when it can reach `threshold`, `None` when it cannot. The story index
+/// calls this for thousands of candidates per lookup, so it first bounds the score from
+/// the text and names alone (the figures can add at most 0.15 after the 0.85 scaling, and
+/// the conflicts only scale down), and computes the number signals only for candidates
+/// that can still pass. Floating-point rounding is monotone, so the bound never rejects a
+/// pair whose full score passes: the result equals `similarity` whenever it is `Some`.
+pub(crate) fn similarity_at_least(a: &FpRef, b: &FpRef, threshold: f64) -> Option<f64> {
+    let (j, containment) = text_signals(a, b)?;
+    let text = 0.5 * j + 0.5 * containment;
+    let base = match share(a.names, b.names) {
+        Some(n) => 0.6 * text + 0.4 * n,
+        None => text,
+    };
+    let bound = base.max(0.85 * base + 0.15);
+    if bound < threshold {
+        return None;
+    }
+    let s = score(&signals_ref(a, b)?);
+    (s >= threshold).then_some(s)
 }
 
 // ---- compact serde ---------------------------------------------------------------------

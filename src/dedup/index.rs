@@ -1,16 +1,36 @@
-//! In-memory index of recent items for story clustering.
+//! In-memory index of items for story clustering.
 //!
-//! Items are bucketed by their calendar day in Vietnam time, so a lookup scans only the
-//! buckets inside the window (±3 days by default): at the volumes this product sees
-//! (hundreds of items a day) that is a few thousand 64-slot comparisons, well under a
-//! millisecond, so MinHash LSH banding would add memory and code for nothing. The
-//! measurement is in the `find_is_fast_with_100k_items` test (run with `--ignored`).
+//! A lookup must find, among the items of *other* sources dated within ±3 calendar days,
+//! the one most similar to a new item. Scoring every item in the window is quadratic: a
+//! thousand boards posting daily put ~7,000 items in the window, and the first version of
+//! this index spent 86 % of a cold round there (BENCHMARKS.md). So the index only scores
+//! *candidates*, found through posting lists kept per calendar day:
+//!
+//! - **names**: every item is posted under each of its name hashes. Two items that both
+//!   carry names and share one are always candidates.
+//! - **nameless items** are kept in a list of their own and always scored, and a new item
+//!   without names is scored against the whole window, because without names the score is
+//!   the text overlap alone and no posting list bounds it.
+//! - **MinHash bands** (32 bands of 2 slots): the only pairs left are items that both have
+//!   names and share none. Their name share is 0, so the score needs a text overlap of at
+//!   least 0.686, which means at least 24 of the 64 MinHash slots equal (see
+//!   [`MIN_SLOTS_EQUAL`]). Such a pair shares a whole band unless every equal slot falls in a
+//!   different band: with 24 equal slots that happens with probability 7·10⁻⁴, with 28
+//!   about 10⁻⁵, and never from 33 on. This is the one approximation; the
+//!   `banding_agrees_with_a_full_scan` test measures it against a full scan.
+//!
+//! Candidates are then scored with [`similarity_at_least`], which drops most of them from
+//! the text and names alone. Posting lists are sorted `(key, slot)` arrays per day (8 bytes
+//! a posting); new items wait in a short unsorted tail that is scored directly and merged
+//! in batches, so inserting stays cheap.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, FixedOffset};
 
-use super::fingerprint::{Fingerprint, similarity};
+use super::fingerprint::{
+    FP_VERSION, Fingerprint, FpRef, SLOTS, score, signals_ref, similarity_at_least, splitmix64,
+};
 
 /// Similarity at or above which two reports from different sources are one story.
 /// Chosen from the labelled set in `tests/fixtures/dedup/` (see `eval_tests.rs` and the
@@ -20,22 +40,96 @@ pub const DEFAULT_THRESHOLD: f64 = 0.5;
 /// story: boards often publish a visit two or three days after it happened.
 pub const DEFAULT_WINDOW_DAYS: u32 = 3;
 
-#[derive(Debug, Clone)]
+/// Slots per band. Two, so that a pair with a text overlap just high enough to pass
+/// without shared names still shares a band with near certainty (module docs).
+const ROWS: usize = 2;
+const BANDS: usize = SLOTS / ROWS;
+/// Fewest equal MinHash slots a pair needs to reach [`DEFAULT_THRESHOLD`] when both carry
+/// names and share none: the score is then at most `0.85 · 0.6 · text + 0.15`, so text
+/// must reach 0.686; with containment at its maximum of 1 that needs a Jaccard estimate of
+/// 0.372, i.e. 24 of 64 slots. A higher threshold only raises this number, which makes
+/// the banding more reliable; a lower one lowers it.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) const MIN_SLOTS_EQUAL: usize = 24;
+/// Items inserted into a day since its posting lists were last sorted. Scored directly.
+const TAIL: usize = 64;
+
+#[derive(Debug)]
 struct Entry {
-    story: String,
-    source: String,
+    id: Box<str>,
+    story: Box<str>,
+    source: u32,
     day: i32,
-    published: DateTime<FixedOffset>,
-    fp: Fingerprint,
+    published: i64,
+    v: u8,
+    w: u32,
+    mh: Box<[u16]>,
+    names: Box<[u32]>,
+    nums: Box<[u32]>,
 }
 
-/// In-memory index of recent items for story clustering.
+impl Entry {
+    fn fp(&self) -> FpRef<'_> {
+        FpRef {
+            v: self.v,
+            mh: &self.mh,
+            w: self.w,
+            names: &self.names,
+            nums: &self.nums,
+        }
+    }
+
+    /// Can ever be similar to anything (same fingerprint version, some text).
+    fn comparable(&self) -> bool {
+        self.v == FP_VERSION && self.mh.len() == SLOTS
+    }
+}
+
+/// One calendar day of items.
+#[derive(Debug, Default)]
+struct Day {
+    /// Every slot of the day.
+    all: Vec<u32>,
+    /// Comparable items without names.
+    nameless: Vec<u32>,
+    /// Sorted `(name hash, slot)`.
+    names: Vec<(u32, u32)>,
+    /// Sorted `(band key, slot)`.
+    bands: Vec<(u32, u32)>,
+    /// Comparable named items not yet in `names`/`bands`.
+    tail: Vec<u32>,
+}
+
+fn band_key(band: usize, mh: &[u16]) -> u32 {
+    let a = u64::from(mh[band * ROWS]);
+    let b = u64::from(mh[band * ROWS + 1]);
+    let h = splitmix64(((band as u64) << 32) | (a << 16) | b);
+    (h >> 32) as u32
+}
+
+fn band_keys(mh: &[u16]) -> impl Iterator<Item = u32> + '_ {
+    (0..BANDS).map(move |b| band_key(b, mh))
+}
+
+/// Slots posted under `key` in a sorted posting array.
+fn postings(list: &[(u32, u32)], key: u32) -> impl Iterator<Item = u32> + '_ {
+    let start = list.partition_point(|p| p.0 < key);
+    list[start..]
+        .iter()
+        .take_while(move |p| p.0 == key)
+        .map(|p| p.1)
+}
+
+/// In-memory index of items for story clustering.
 #[derive(Debug)]
 pub struct StoryIndex {
     threshold: f64,
     window_days: u32,
-    entries: HashMap<String, Entry>,
-    by_day: BTreeMap<i32, Vec<String>>,
+    slots: Vec<Option<Entry>>,
+    free: Vec<u32>,
+    by_id: HashMap<Box<str>, u32>,
+    sources: HashMap<Box<str>, u32>,
+    days: BTreeMap<i32, Day>,
 }
 
 impl Default for StoryIndex {
@@ -57,8 +151,11 @@ impl StoryIndex {
         Self {
             threshold: DEFAULT_THRESHOLD,
             window_days: DEFAULT_WINDOW_DAYS,
-            entries: HashMap::new(),
-            by_day: BTreeMap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            by_id: HashMap::new(),
+            sources: HashMap::new(),
+            days: BTreeMap::new(),
         }
     }
 
@@ -82,6 +179,15 @@ impl StoryIndex {
         self.window_days
     }
 
+    fn source_id(&mut self, source: &str) -> u32 {
+        if let Some(&id) = self.sources.get(source) {
+            return id;
+        }
+        let id = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
+        self.sources.insert(source.into(), id);
+        id
+    }
+
     /// Remember an item (its story id is the story it belongs to, or its own id).
     /// Inserting an id again replaces the earlier entry.
     pub fn insert(
@@ -94,20 +200,57 @@ impl StoryIndex {
     ) {
         self.remove(item_id);
         let day = vn_day(published);
-        self.by_day
-            .entry(day)
-            .or_default()
-            .push(item_id.to_string());
-        self.entries.insert(
-            item_id.to_string(),
-            Entry {
-                story: story_id.to_string(),
-                source: source.to_string(),
-                day,
-                published,
-                fp: fp.clone(),
-            },
-        );
+        let entry = Entry {
+            id: item_id.into(),
+            story: story_id.into(),
+            source: self.source_id(source),
+            day,
+            published: published.timestamp(),
+            v: fp.v,
+            w: fp.w,
+            mh: fp.mh.as_slice().into(),
+            names: fp.names.as_slice().into(),
+            nums: fp.nums.as_slice().into(),
+        };
+        let comparable = entry.comparable();
+        let named = !entry.names.is_empty();
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.slots[s as usize] = Some(entry);
+                s
+            }
+            None => {
+                self.slots.push(Some(entry));
+                u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        self.by_id.insert(item_id.into(), slot);
+        let bucket = self.days.entry(day).or_default();
+        bucket.all.push(slot);
+        if !comparable {
+            return;
+        }
+        if !named {
+            bucket.nameless.push(slot);
+            return;
+        }
+        bucket.tail.push(slot);
+        if bucket.tail.len() >= TAIL {
+            Self::merge_tail(&self.slots, bucket);
+        }
+    }
+
+    /// Move a day's tail into its sorted posting lists.
+    fn merge_tail(slots: &[Option<Entry>], day: &mut Day) {
+        for s in day.tail.drain(..) {
+            let Some(e) = slots.get(s as usize).and_then(Option::as_ref) else {
+                continue;
+            };
+            day.names.extend(e.names.iter().map(|&n| (n, s)));
+            day.bands.extend(band_keys(&e.mh).map(|k| (k, s)));
+        }
+        day.names.sort_unstable();
+        day.bands.sort_unstable();
     }
 
     /// Story of the best near-duplicate from *another* source within the date window,
@@ -130,46 +273,88 @@ impl StoryIndex {
         published: DateTime<FixedOffset>,
         fp: &Fingerprint,
     ) -> Option<(String, f64)> {
+        let q = fp.as_ref();
+        let comparable = q.v == FP_VERSION && q.mh.len() == SLOTS;
+        // A threshold at or below zero accepts pairs that are not comparable at all; the
+        // posting lists cannot find those, so such an index scans (tests and tuning only).
+        let scan_all = self.threshold <= 0.0;
+        if !comparable && !scan_all {
+            return None;
+        }
+        let own = self.sources.get(source).copied();
         let day = vn_day(published);
         let w = i32::try_from(self.window_days).unwrap_or(i32::MAX);
-        let mut best: Option<(f64, &Entry, &str)> = None;
-        for (_, ids) in self
-            .by_day
+        let mut cands: Vec<u32> = Vec::new();
+        for (_, d) in self
+            .days
             .range(day.saturating_sub(w)..=day.saturating_add(w))
         {
-            for id in ids {
-                let Some(e) = self.entries.get(id) else {
-                    continue;
-                };
-                if e.source == source {
-                    continue;
-                }
-                let sim = similarity(fp, &e.fp);
-                if sim < self.threshold {
-                    continue;
-                }
-                let better = match &best {
-                    None => true,
-                    Some((bs, be, bid)) => {
-                        sim > *bs
-                            || (sim == *bs && (e.published, id.as_str()) < (be.published, *bid))
-                    }
-                };
-                if better {
-                    best = Some((sim, e, id));
-                }
+            if scan_all || q.names.is_empty() {
+                cands.extend_from_slice(&d.all);
+                continue;
+            }
+            cands.extend_from_slice(&d.nameless);
+            cands.extend_from_slice(&d.tail);
+            for &n in q.names {
+                cands.extend(postings(&d.names, n));
+            }
+            for k in band_keys(q.mh) {
+                cands.extend(postings(&d.bands, k));
             }
         }
-        best.map(|(s, e, _)| (e.story.clone(), s))
+        cands.sort_unstable();
+        cands.dedup();
+
+        let mut best: Option<(f64, &Entry)> = None;
+        for s in cands {
+            let Some(e) = self.slots.get(s as usize).and_then(Option::as_ref) else {
+                continue;
+            };
+            if Some(e.source) == own {
+                continue;
+            }
+            let sim = if scan_all {
+                signals_ref(&q, &e.fp()).map_or(0.0, |s| score(&s))
+            } else {
+                match similarity_at_least(&q, &e.fp(), self.threshold) {
+                    Some(s) => s,
+                    None => continue,
+                }
+            };
+            if sim < self.threshold {
+                continue;
+            }
+            let better = match &best {
+                None => true,
+                Some((bs, be)) => {
+                    sim > *bs || (sim == *bs && (e.published, &e.id) < (be.published, &be.id))
+                }
+            };
+            if better {
+                best = Some((sim, e));
+            }
+        }
+        best.map(|(s, e)| (e.story.to_string(), s))
     }
 
     pub fn remove(&mut self, item_id: &str) {
-        if let Some(e) = self.entries.remove(item_id)
-            && let Some(ids) = self.by_day.get_mut(&e.day)
-        {
-            ids.retain(|i| i != item_id);
-            if ids.is_empty() {
-                self.by_day.remove(&e.day);
+        let Some(slot) = self.by_id.remove(item_id) else {
+            return;
+        };
+        let Some(e) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
+            return;
+        };
+        self.free.push(slot);
+        if let Some(d) = self.days.get_mut(&e.day) {
+            d.all.retain(|&s| s != slot);
+            d.nameless.retain(|&s| s != slot);
+            d.tail.retain(|&s| s != slot);
+            if !e.names.is_empty() {
+                d.names.retain(|p| p.1 != slot);
+                d.bands.retain(|p| p.1 != slot);
+            }
+            if d.all.is_empty() {
+                self.days.remove(&e.day);
             }
         }
     }
@@ -178,20 +363,23 @@ impl StoryIndex {
     /// many were dropped; keeps memory bounded in a long-running daemon.
     pub fn prune_before(&mut self, cutoff: DateTime<FixedOffset>) -> usize {
         let day = vn_day(cutoff);
-        let keep = self.by_day.split_off(&day);
-        let old = std::mem::replace(&mut self.by_day, keep);
+        let keep = self.days.split_off(&day);
+        let old = std::mem::replace(&mut self.days, keep);
         let mut n = 0;
-        for ids in old.into_values() {
-            for id in ids {
-                self.entries.remove(&id);
-                n += 1;
+        for d in old.into_values() {
+            for s in d.all {
+                if let Some(e) = self.slots.get_mut(s as usize).and_then(Option::take) {
+                    self.by_id.remove(&e.id);
+                    self.free.push(s);
+                    n += 1;
+                }
             }
         }
         n
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.by_id.len()
     }
 
     pub fn is_empty(&self) -> bool {
