@@ -292,10 +292,28 @@ fn overlap<T: Ord>(a: &[T], b: &[T]) -> usize {
 }
 
 fn share(a: &[u32], b: &[u32]) -> Option<f64> {
-    if a.is_empty() || b.is_empty() {
+    name_share(
+        if a.is_empty() || b.is_empty() {
+            0
+        } else {
+            overlap(a, b)
+        },
+        a.len(),
+        b.len(),
+    )
+}
+
+/// One shared name proves little when an item names only one thing: "Hyosung" or
+/// "VSIP" alone would otherwise give a full name share to every other item naming it.
+const MIN_NAME_BASE: usize = 2;
+
+/// Shared names over the shorter list (counted as at least [`MIN_NAME_BASE`] long);
+/// `None` when either item has no names.
+pub(crate) fn name_share(shared: usize, na: usize, nb: usize) -> Option<f64> {
+    if na == 0 || nb == 0 {
         None
     } else {
-        Some(overlap(a, b) as f64 / a.len().min(b.len()) as f64)
+        Some(shared as f64 / na.min(nb).max(MIN_NAME_BASE) as f64)
     }
 }
 
@@ -367,17 +385,71 @@ impl Fingerprint {
     }
 }
 
+/// Equal MinHash slots. On fixed-size arrays so that it compiles to a few vector
+/// compares: the story index runs it for thousands of candidates per lookup.
+fn equal_slots(a: &[u16], b: &[u16]) -> usize {
+    match (<&[u16; SLOTS]>::try_from(a), <&[u16; SLOTS]>::try_from(b)) {
+        (Ok(a), Ok(b)) => a
+            .iter()
+            .zip(b.iter())
+            .map(|(x, y)| usize::from(x == y))
+            .sum(),
+        _ => a.iter().zip(b).filter(|(x, y)| x == y).count(),
+    }
+}
+
 /// The text signals (weighted Jaccard, containment); `None` when not comparable.
 fn text_signals(a: &FpRef, b: &FpRef) -> Option<(f64, f64)> {
     if a.v != b.v || a.mh.len() != SLOTS || b.mh.len() != SLOTS {
         return None;
     }
-    let eq = a.mh.iter().zip(b.mh).filter(|(x, y)| x == y).count();
+    Some(text_from(equal_slots(a.mh, b.mh), a.w, b.w))
+}
+
+/// Jaccard estimate and containment from the count of equal slots and the weights. Both
+/// grow with `eq`, which is what makes [`score_upper_bound`] a bound.
+fn text_from(eq: usize, wa: u32, wb: u32) -> (f64, f64) {
     let j = eq as f64 / SLOTS as f64;
-    let (wa, wb) = (f64::from(a.w.max(1)), f64::from(b.w.max(1)));
+    let (wa, wb) = (f64::from(wa.max(1)), f64::from(wb.max(1)));
     let inter = j * (wa + wb) / (1.0 + j);
     let containment = (inter / wa.min(wb)).min(1.0);
-    Some((j, containment))
+    (j, containment)
+}
+
+/// The highest score two fingerprints can reach when at most `eq_upper` MinHash slots
+/// are equal and their name share is `names`: the figures can add at most 0.15 after the
+/// 0.85 scaling, and the conflicts only scale down.
+pub(crate) fn score_upper_bound(eq_upper: usize, wa: u32, wb: u32, names: Option<f64>) -> f64 {
+    let (j, containment) = text_from(eq_upper, wa, wb);
+    let text = 0.5 * j + 0.5 * containment;
+    let base = match names {
+        Some(n) => 0.6 * text + 0.4 * n,
+        None => text,
+    };
+    base.max(0.85 * base + 0.15)
+}
+
+/// Four bits of every MinHash slot, packed: slots equal in full are equal here, so the
+/// count of equal nibbles bounds the count of equal slots from above ([`sketch_equal`]).
+/// The story index keeps this 32-byte sketch where it scans candidates, and reads the
+/// full fingerprint only for the few whose bound passes.
+pub(crate) fn sketch(mh: &[u16]) -> [u64; 4] {
+    let mut out = [0u64; 4];
+    for (i, &v) in mh.iter().take(SLOTS).enumerate() {
+        out[i / 16] |= u64::from(v & 0xf) << ((i % 16) * 4);
+    }
+    out
+}
+
+/// Equal nibbles of two sketches: at least the equal slots of the fingerprints.
+pub(crate) fn sketch_equal(a: &[u64; 4], b: &[u64; 4]) -> usize {
+    let mut n = 0;
+    for (x, y) in a.iter().zip(b) {
+        let d = x ^ y;
+        let differs = (d | d >> 1 | d >> 2 | d >> 3) & 0x1111_1111_1111_1111;
+        n += 16 - differs.count_ones() as usize;
+    }
+    n
 }
 
 /// Compute the signals; `None` when the fingerprints are not comparable (different
@@ -439,13 +511,23 @@ pub fn similarity(a: &Fingerprint, b: &Fingerprint) -> f64 {
 /// that can still pass. Floating-point rounding is monotone, so the bound never rejects a
 /// pair whose full score passes: the result equals `similarity` whenever it is `Some`.
 pub(crate) fn similarity_at_least(a: &FpRef, b: &FpRef, threshold: f64) -> Option<f64> {
-    let (j, containment) = text_signals(a, b)?;
-    let text = 0.5 * j + 0.5 * containment;
-    let base = match share(a.names, b.names) {
-        Some(n) => 0.6 * text + 0.4 * n,
-        None => text,
-    };
-    let bound = base.max(0.85 * base + 0.15);
+    similarity_at_least_sharing(a, b, share(a.names, b.names), threshold)
+}
+
+/// [`similarity_at_least`] with the name share already known (the story index counts
+/// shared names while it collects candidates from its name postings). `names` must be
+/// what `share(a.names, b.names)` gives: shared count over the shorter list, `None`
+/// when either has none.
+pub(crate) fn similarity_at_least_sharing(
+    a: &FpRef,
+    b: &FpRef,
+    names: Option<f64>,
+    threshold: f64,
+) -> Option<f64> {
+    if a.v != b.v || a.mh.len() != SLOTS || b.mh.len() != SLOTS {
+        return None;
+    }
+    let bound = score_upper_bound(equal_slots(a.mh, b.mh), a.w, b.w, names);
     if bound < threshold {
         return None;
     }

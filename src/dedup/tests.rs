@@ -561,3 +561,51 @@ fn banding_misses_almost_no_text_only_matches() {
     );
     assert!(missed * 200 <= accepted, "{missed} of {accepted} missed");
 }
+
+/// The cold round's dedup work without the rest: 1,000 boards × 50 daily items, looked up
+/// then inserted. `cargo test --release --lib cold_round_lookups -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn cold_round_lookups() {
+    let base = 1_790_000_000i64;
+    let zone = crate::model::vn_offset();
+    let mut items = Vec::new();
+    for source in 0..1_000usize {
+        for item in 0..50usize {
+            let g = generator::item(source, item, base);
+            items.push((
+                source,
+                zone.timestamp_opt(g.published, 0).unwrap(),
+                fingerprint(&g.title, &g.summary),
+                format!("{} // {}", g.title, g.summary),
+            ));
+        }
+    }
+    let t0 = std::time::Instant::now();
+    let mut idx = StoryIndex::new();
+    let mut joined = 0;
+    for (k, (source, when, fp, text)) in items.iter().enumerate() {
+        let src = format!("s{source}");
+        let id = format!("i{k}");
+        let found = idx.find_scored(&src, *when, fp);
+        if let Some((st, sc)) = &found
+            && joined < 6
+            && std::env::var("SHOW").is_ok()
+        {
+            let other: usize = st[1..].parse().unwrap();
+            eprintln!(
+                "{sc:.3}\n  {text}\n  {}\n  {:?}",
+                items[other].3,
+                signals(fp, &items[other].2)
+            );
+        }
+        let story = found.map(|f| f.0);
+        joined += usize::from(story.is_some());
+        idx.insert(&id, story.as_deref().unwrap_or(&id), &src, *when, fp);
+    }
+    eprintln!(
+        "cold round lookups: {} items, {joined} joined a story, {:?}",
+        items.len(),
+        t0.elapsed()
+    );
+}
