@@ -109,19 +109,80 @@ const ZONES: &[&str] = &[
     "Khu công nghiệp Đồng Văn III",
 ];
 
-const COMPANIES: &[&str] = &[
-    "Công ty TNHH Foxconn Việt Nam",
-    "Tập đoàn Samsung",
-    "Công ty CP Tập đoàn Hòa Phát",
-    "Công ty TNHH LG Display",
-    "Tổng công ty Viglacera",
-    "Công ty TNHH Amkor Technology",
-    "Công ty CP Đầu tư Sài Gòn – VRG",
-    "Công ty TNHH Goertek Vina",
-    "Tập đoàn Becamex IDC",
-    "Công ty TNHH Hyosung Việt Nam",
-    "Công ty CP Kinh Bắc",
-    "Tập đoàn Lego",
+const FOREIGN: &[&str] = &[
+    "Foxconn",
+    "Samsung",
+    "LG Display",
+    "Amkor",
+    "Goertek",
+    "Hyosung",
+    "Lego",
+    "Canon",
+    "Intel",
+    "Bosch",
+    "Toyota",
+    "Pegatron",
+    "Luxshare",
+    "Jinko Solar",
+    "Wistron",
+    "Compal",
+    "Kyocera",
+    "Panasonic",
+    "Sumitomo",
+    "Hanwha",
+    "BYD",
+    "Sunny Optical",
+    "Fuji Xerox",
+    "Nitto Denko",
+    "Mabuchi",
+    "Brother",
+    "Heesung",
+    "Shiseido",
+    "Ascendas",
+    "Daewoo",
+];
+const FIRM_A: &[&str] = &[
+    "Minh",
+    "Hòa",
+    "Thành",
+    "Phú",
+    "Tân",
+    "Đại",
+    "Kim",
+    "Việt",
+    "Sao",
+    "Hưng",
+    "Phát",
+    "An",
+    "Bảo",
+    "Đông",
+    "Nam",
+    "Trường",
+    "Hoàng",
+    "Thái",
+    "Long",
+    "Thịnh",
+];
+const FIRM_B: &[&str] = &[
+    "Phát", "Long", "Thịnh", "Hưng", "Quang", "Tiến", "Lộc", "Khang", "Vượng", "Đạt", "Sơn", "Hải",
+    "Nguyên", "Phong", "Tâm", "Trí", "Anh", "Vinh", "Lợi", "Gia",
+];
+const FAMILY: &[&str] = &[
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
+    "Hồ", "Ngô", "Dương", "Lý",
+];
+const MIDDLE: &[&str] = &["Văn", "Thị", "Minh", "Quốc", "Đức", "Thanh", "Hữu", "Ngọc"];
+const GIVEN: &[&str] = &[
+    "Hùng", "Lan", "Mai", "Chiến", "Dũng", "Hải", "Long", "Phương", "Sơn", "Tuấn", "Hà", "Bình",
+    "Thắng", "Nam", "Quang", "Trung", "Hiếu", "Khoa", "Vinh", "Thảo",
+];
+const ROLES: &[&str] = &[
+    "Trưởng ban",
+    "Phó Trưởng ban",
+    "Chủ tịch UBND tỉnh",
+    "Phó Chủ tịch UBND tỉnh",
+    "Giám đốc Sở Kế hoạch và Đầu tư",
+    "Tổng Giám đốc",
 ];
 
 const ACTIONS: &[&str] = &[
@@ -135,20 +196,99 @@ const ACTIONS: &[&str] = &[
     "triển khai công tác bảo vệ môi trường tại",
     "tuyên truyền pháp luật lao động cho công nhân",
     "điều chỉnh quy hoạch phân khu xây dựng",
+    "khảo sát địa điểm đầu tư tại",
+    "trao quyết định chủ trương đầu tư mở rộng",
+    "kiểm tra công tác phòng cháy chữa cháy tại",
+    "làm việc với nhà đầu tư hạ tầng",
 ];
 
-const SENTENCES: &[&str] = &[
+/// Event facts are built from parts, so that two unrelated items share formulaic words
+/// ("đề nghị", "khu công nghiệp") but rarely whole phrases, as real board news does.
+/// Subjects: `{p}` a person, `{r}` their role, `{c}` a company, `{z}` a zone.
+const SUBJECTS: &[&str] = &[
+    "Đồng chí {p}, {r},",
+    "Đại diện {c}",
+    "Lãnh đạo {z}",
+    "{c}",
+    "Đoàn công tác do đồng chí {p} dẫn đầu",
+    "Theo đồng chí {p}, {z}",
+];
+const VERBS: &[&str] = &[
+    "đề nghị đẩy nhanh",
+    "cam kết hoàn thành",
+    "báo cáo kết quả",
+    "kiến nghị tháo gỡ",
+    "đánh giá cao",
+    "thông tin về",
+    "khẳng định ưu tiên",
+    "đề xuất điều chỉnh",
+    "đã khảo sát",
+    "sẽ phối hợp triển khai",
+    "ghi nhận nỗ lực về",
+    "chỉ đạo rà soát",
+    "tập trung đầu tư",
+    "cho biết sẽ mở rộng",
+    "yêu cầu kiểm tra",
+    "thống nhất lộ trình",
+];
+const OBJECTS: &[&str] = &[
+    "tiến độ giải phóng mặt bằng",
+    "nguồn cung lao động",
+    "hạ tầng cấp điện",
+    "hệ thống xử lý nước thải tập trung",
+    "thủ tục cấp phép xây dựng",
+    "chính sách ưu đãi thuế",
+    "đào tạo nghề cho công nhân",
+    "nhà ở xã hội cho người lao động",
+    "kết nối giao thông với cảng biển",
+    "chuyển đổi số trong quản lý",
+    "dây chuyền sản xuất linh kiện bán dẫn",
+    "an toàn vệ sinh lao động",
+    "công tác phòng cháy chữa cháy",
+    "trung tâm logistics và kho bãi",
+    "điện mặt trời áp mái",
+    "thị trường xuất khẩu châu Âu",
+    "quỹ đất công nghiệp sạch",
+    "chuỗi cung ứng phụ trợ",
+    "trạm biến áp 110 kV",
+    "cảng cạn và đường gom",
+    "dự án nhà máy sợi",
+    "trung tâm nghiên cứu và phát triển",
+    "tuyến đường trục chính",
+    "khu tái định cư",
+];
+const FIGURES: &[&str] = &[
+    "với tổng vốn {n} triệu USD",
+    "tạo việc làm cho {m}00 lao động",
+    "trên diện tích {n} ha",
+    "với doanh thu dự kiến {n} tỷ đồng",
+    "cho {k} dự án",
+    "",
+];
+const WHEN: &[&str] = &[
+    "trong quý {q}",
+    "trước ngày {k}/{m}",
+    "trong năm nay",
+    "giai đoạn 2026–2030",
+    "trong tháng {k}",
+    "từ đầu năm",
+];
+const BOILERPLATE: &[&str] = &[
     "Tham dự buổi làm việc có đại diện lãnh đạo Ban Quản lý, các sở, ngành liên quan và doanh nghiệp.",
-    "Dự án có tổng vốn đầu tư đăng ký khoảng {n} triệu USD, dự kiến tạo việc làm cho hơn {m} lao động.",
-    "Phát biểu tại buổi làm việc, đồng chí Phó Trưởng ban đề nghị nhà đầu tư đẩy nhanh tiến độ giải phóng mặt bằng.",
-    "Tính đến hết tháng {k}, các khu công nghiệp trên địa bàn đã thu hút {n} dự án đầu tư trực tiếp nước ngoài.",
     "Ban Quản lý cam kết tạo mọi điều kiện thuận lợi nhất để doanh nghiệp yên tâm sản xuất, kinh doanh.",
     "Hai bên đã trao đổi kinh nghiệm về thu hút đầu tư, quản lý môi trường và phát triển nguồn nhân lực.",
-    "Tỷ lệ lấp đầy bình quân đạt {k}{m}%, cao hơn cùng kỳ năm trước.",
-    "Đoàn đã khảo sát thực tế hạ tầng giao thông, hệ thống xử lý nước thải tập trung và khu nhà ở công nhân.",
-    "Doanh nghiệp kiến nghị tháo gỡ vướng mắc về thủ tục phòng cháy chữa cháy và cấp phép xây dựng.",
     "Sự kiện góp phần thúc đẩy hợp tác, liên kết vùng giữa các địa phương trong thời gian tới.",
+    "Doanh nghiệp kiến nghị tháo gỡ vướng mắc về thủ tục đất đai và cấp phép xây dựng.",
 ];
+
+/// One item in twenty reports an event that other boards also report (a delegation
+/// visit, a conference): the cross-source duplicates story dedup exists for. The rest are
+/// each board's own news. The first farm drew every text from one pool of ten sentences
+/// and ~60 names, so 97 % of items were "the same story" as another board's, which no
+/// real set of boards produces.
+const SHARED_EVENT_ONE_IN: usize = 20;
+/// Shared events per calendar day; with 1,000 daily boards each gets ~2.5 reports.
+const SHARED_EVENTS_PER_DAY: usize = 20;
 
 /// A small deterministic PRNG (SplitMix64): no dependency, same sequence everywhere.
 pub struct Mix(u64);
@@ -195,11 +335,77 @@ fn slugify(s: &str) -> String {
     out.trim_matches('-').chars().take(60).collect()
 }
 
-fn sentence(rng: &mut Mix) -> String {
-    rng.pick(SENTENCES)
-        .replace("{n}", &(10 + rng.below(990)).to_string())
-        .replace("{m}", &(1 + rng.below(9)).to_string())
-        .replace("{k}", &(1 + rng.below(9)).to_string())
+/// The entities and figures of one event.
+struct Event {
+    province: &'static str,
+    other: &'static str,
+    zone: &'static str,
+    action: &'static str,
+    company: String,
+    person: String,
+    role: &'static str,
+    facts: Vec<String>,
+    figures: [usize; 4],
+}
+
+impl Event {
+    fn new(rng: &mut Mix) -> Event {
+        let company = match rng.below(3) {
+            0 => format!("Công ty TNHH {} Việt Nam", rng.pick(FOREIGN)),
+            1 => format!("Tập đoàn {}", rng.pick(FOREIGN)),
+            _ => format!("Công ty CP {} {}", rng.pick(FIRM_A), rng.pick(FIRM_B)),
+        };
+        let person = format!(
+            "{} {} {}",
+            rng.pick(FAMILY),
+            rng.pick(MIDDLE),
+            rng.pick(GIVEN)
+        );
+        let role = rng.pick(ROLES);
+        let facts = (0..3)
+            .map(|_| {
+                let fig = rng.pick(FIGURES);
+                format!(
+                    "{} {} {}{}{} {}.",
+                    rng.pick(SUBJECTS),
+                    rng.pick(VERBS),
+                    rng.pick(OBJECTS),
+                    if fig.is_empty() { "" } else { " " },
+                    fig,
+                    rng.pick(WHEN)
+                )
+            })
+            .collect();
+        Event {
+            province: rng.pick(PROVINCES),
+            other: rng.pick(PROVINCES),
+            zone: rng.pick(ZONES),
+            action: rng.pick(ACTIONS),
+            company,
+            person,
+            role,
+            facts,
+            figures: [
+                10 + rng.below(990),
+                1 + rng.below(9),
+                1 + rng.below(9),
+                1 + rng.below(4),
+            ],
+        }
+    }
+
+    fn fill(&self, template: &str) -> String {
+        let [n, m, k, q] = self.figures;
+        template
+            .replace("{p}", &self.person)
+            .replace("{r}", self.role)
+            .replace("{c}", &self.company)
+            .replace("{z}", self.zone)
+            .replace("{n}", &n.to_string())
+            .replace("{m}", &m.to_string())
+            .replace("{k}", &k.to_string())
+            .replace("{q}", &q.to_string())
+    }
 }
 
 /// Default gap between a source's items: a board posts about once a day (a 50-item feed
@@ -216,40 +422,40 @@ pub fn item(source: usize, item: usize, base: i64) -> GenItem {
 /// Like [`item`], with `spacing` seconds between a source's items.
 pub fn item_spaced(source: usize, item: usize, base: i64, spacing: i64) -> GenItem {
     let mut rng = Mix::new((source as u64) << 20 | item as u64);
-    let province = rng.pick(PROVINCES);
-    let other = rng.pick(PROVINCES);
+    let published = base - (item as i64) * spacing - (source as i64 * 7_919 % 1_440) * 60;
+    let shared = rng.below(SHARED_EVENT_ONE_IN) == 0;
+    let ev = if shared {
+        // Keyed by the Vietnam calendar day, so reports of one event by different boards
+        // carry the same facts and fall inside the story window.
+        let day = (published + 7 * 3_600).div_euclid(86_400) as u64;
+        Event::new(&mut Mix::new(
+            0x5e4e_d000 ^ (day << 8) ^ rng.below(SHARED_EVENTS_PER_DAY) as u64,
+        ))
+    } else {
+        Event::new(&mut rng)
+    };
+    // Each board words the headline its own way.
     let title = match rng.below(3) {
         0 => format!(
-            "Ban Quản lý các KCN tỉnh {province} {} {}",
-            rng.pick(ACTIONS),
-            rng.pick(ZONES)
+            "Ban Quản lý các KCN tỉnh {} {} {}",
+            ev.province, ev.action, ev.zone
         ),
-        1 => format!(
-            "{} {} {} (kỳ {})",
-            rng.pick(COMPANIES),
-            rng.pick(ACTIONS),
-            rng.pick(ZONES),
-            item + 1
-        ),
+        1 => format!("{} {} {}", ev.company, ev.action, ev.zone),
         _ => format!(
-            "Đoàn công tác tỉnh {other} làm việc với {province} về {} số {}",
-            rng.pick(ZONES).to_lowercase(),
-            source * 100 + item
+            "Đoàn công tác tỉnh {} làm việc với {} về {}",
+            ev.other,
+            ev.province,
+            ev.zone.to_lowercase()
         ),
     };
-    let published = base - (item as i64) * spacing - (source as i64 * 7_919 % 1_440) * 60;
-    let mut summary = String::new();
-    for _ in 0..2 {
-        summary.push_str(&sentence(&mut rng));
-        summary.push(' ');
-    }
-    let summary = summary.trim_end().to_string();
+    let summary = format!("{} {}", ev.fill(&ev.facts[0]), ev.fill(&ev.facts[1]));
     let mut body_html = format!(
         "<p><strong>{}</strong></p>",
-        xml_escape(&format!("({province}) – {summary}"))
+        xml_escape(&format!("({}) – {summary}", ev.province))
     );
-    for _ in 0..(3 + rng.below(4)) {
-        let _ = write!(body_html, "<p>{}</p>", xml_escape(&sentence(&mut rng)));
+    let _ = write!(body_html, "<p>{}</p>", xml_escape(&ev.fill(&ev.facts[2])));
+    for _ in 0..(2 + rng.below(4)) {
+        let _ = write!(body_html, "<p>{}</p>", xml_escape(rng.pick(BOILERPLATE)));
     }
     let _ = write!(
         body_html,
