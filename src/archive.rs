@@ -23,6 +23,9 @@ pub struct IngestReport {
     pub clustered: usize,
     /// Entries whose keys were pruned earlier (tombstones) and were ignored.
     pub tombstoned: usize,
+    /// Of `unchanged`, the entries the poller recognised before normalising them
+    /// (`normalize::normalize_unseen`); set by the poller, not by [`Archive::ingest`].
+    pub skipped: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -129,6 +132,41 @@ pub struct Page {
 struct Inner {
     catalog: Catalog,
     stories: StoryIndex,
+    digests: Digests,
+}
+
+/// Entry digests of the stored version of every item, so a re-poll can skip entries
+/// that would normalise to what is stored (`normalize::normalize_unseen`).
+#[derive(Debug, Default)]
+struct Digests {
+    /// Digest → number of items whose stored version has it.
+    known: HashMap<u64, u32>,
+    of: HashMap<Box<str>, u64>,
+}
+
+impl Digests {
+    fn set(&mut self, id: &str, digest: u64) {
+        self.remove(id);
+        if digest != 0 {
+            *self.known.entry(digest).or_insert(0) += 1;
+            self.of.insert(id.into(), digest);
+        }
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(old) = self.of.remove(id)
+            && let Some(n) = self.known.get_mut(&old)
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.known.remove(&old);
+            }
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<u64> {
+        self.of.get(id).copied()
+    }
 }
 
 pub struct Archive {
@@ -147,6 +185,7 @@ impl Archive {
     pub fn new(store: Arc<dyn Store>) -> Result<Archive, StoreError> {
         let mut catalog = Catalog::default();
         let mut stories = StoryIndex::new();
+        let mut digests = Digests::default();
         // Every item goes into the story index, whatever its age: sources backfill and
         // late reports of old events must still find their story after a restart.
         for (id, entry) in store.index_entries()? {
@@ -159,11 +198,16 @@ impl Archive {
                     &entry.fingerprint,
                 );
             }
+            digests.set(&id, entry.digest);
             catalog.insert(&id, &entry);
         }
         Ok(Archive {
             store,
-            inner: RwLock::new(Inner { catalog, stories }),
+            inner: RwLock::new(Inner {
+                catalog,
+                stories,
+                digests,
+            }),
             write: std::sync::Mutex::new(()),
         })
     }
@@ -192,6 +236,14 @@ impl Archive {
             }
         }
         Ok(false)
+    }
+
+    /// True when some stored item's current version came from a raw entry with this
+    /// `normalize::entry_digest`: the entry is unchanged and needs no normalisation.
+    pub fn knows_entry(&self, digest: u64) -> bool {
+        self.inner
+            .read()
+            .is_ok_and(|i| i.digests.known.contains_key(&digest))
     }
 
     /// Ingest one poll's candidates and the source's new state as one transaction.
@@ -267,6 +319,27 @@ impl Archive {
                         report.updated += 1;
                     } else {
                         report.unchanged += 1;
+                        // Same item, raw entry written differently (an upgrade from
+                        // records without digests, a tracking parameter in the link):
+                        // remember this wording so the next poll skips it.
+                        let known = self.inner.read().map_err(|_| poisoned())?;
+                        let story = (cand.digest != 0
+                            && known.digests.get(&id) != Some(cand.digest)
+                            && !batch_items.contains_key(&id))
+                        .then(|| {
+                            known
+                                .catalog
+                                .entries
+                                .get(&id)
+                                .map(|e| e.story.clone())
+                                .unwrap_or_else(|| id.clone())
+                        });
+                        drop(known);
+                        if let Some(story) = story {
+                            let entry = index_entry(&old, &cand, story);
+                            new_index.push((id.clone(), entry.clone(), cand.fingerprint.clone()));
+                            batch.index.push((id.clone(), entry));
+                        }
                     }
                 }
                 None => {
@@ -329,6 +402,7 @@ impl Archive {
                     &fp,
                 );
             }
+            inner.digests.set(&id, entry.digest);
             inner.catalog.insert(&id, &entry);
         }
         Ok(report)
@@ -463,6 +537,7 @@ impl Archive {
             for id in &ids {
                 inner.catalog.remove(id);
                 inner.stories.remove(id);
+                inner.digests.remove(id);
             }
         }
         Ok(total)
@@ -485,6 +560,7 @@ fn index_entry(item: &Item, cand: &Candidate, story: String) -> IndexEntry {
         story,
         search: cand.search.clone(),
         fingerprint: cand.fingerprint.clone(),
+        digest: cand.digest,
     }
 }
 

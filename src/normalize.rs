@@ -3,6 +3,7 @@
 //! tagged, identity keys and fingerprint computed. Pure: no I/O.
 
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::dedup::{self, Fingerprint};
@@ -13,6 +14,11 @@ use crate::{dates, provinces, sanitize, text, urlnorm};
 const SEARCH_BODY_CHARS: usize = 600;
 /// Syllables of lead text used for the near-duplicate fingerprint.
 const LEAD_CHARS: usize = 400;
+
+/// Bumped whenever a change here (or in text, sanitize, urlnorm, provinces, dedup) makes
+/// the same raw entry normalise differently, so that [`entry_digest`]s stored by an
+/// older release stop matching and every entry is looked at once more.
+pub const NORMALIZE_VERSION: u8 = 1;
 
 /// A normalised entry, ready for dedup and storage. `item.id` is empty until the dedup
 /// stage decides whether it is new.
@@ -27,6 +33,95 @@ pub struct Candidate {
     pub mojibake: bool,
     /// The source gave no usable date; `published` is the first-seen time.
     pub date_missing: bool,
+    /// [`entry_digest`] of the raw entry this came from (of the news-list entry, for a
+    /// source whose article pages are followed).
+    pub digest: u64,
+}
+
+/// Digest of everything [`normalize`] reads from a raw entry, its source and its base
+/// URL. A re-poll whose entry has the digest of a stored item's current version would
+/// normalise to what is stored, so the poller skips it: on a feed that changed, most
+/// entries are old, and normalising one (tokenising, province tagging, sanitising) costs
+/// far more than parsing it. Never 0 (0 marks records stored before digests existed).
+pub fn entry_digest(
+    entry: &RawEntry,
+    source_id: &str,
+    source_province: Option<&str>,
+    base: &Url,
+) -> u64 {
+    let mut h = Sha256::new();
+    h.update([NORMALIZE_VERSION]);
+    // Length-prefixed, so that no two different field lists hash the same bytes.
+    let mut field = |tag: u8, value: Option<&str>| {
+        h.update([tag]);
+        match value {
+            Some(v) => {
+                h.update((v.len() as u64).to_le_bytes());
+                h.update(v.as_bytes());
+            }
+            None => h.update(u64::MAX.to_le_bytes()),
+        }
+    };
+    field(1, Some(source_id));
+    field(2, source_province);
+    field(3, Some(base.as_str()));
+    field(4, entry.guid.as_deref());
+    field(5, Some(&entry.title));
+    field(6, entry.link.as_deref());
+    field(7, entry.canonical.as_deref());
+    field(8, entry.published.map(|d| d.to_rfc3339()).as_deref());
+    field(9, entry.summary.as_deref());
+    field(10, entry.content.as_deref());
+    field(11, entry.image.as_deref());
+    for a in &entry.authors {
+        field(12, Some(a));
+    }
+    for c in &entry.categories {
+        field(13, Some(c));
+    }
+    let d = h.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&d[..8]);
+    u64::from_le_bytes(first).max(1)
+}
+
+/// What [`normalize_unseen`] kept of a poll's entries.
+#[derive(Debug, Default)]
+pub struct Unseen {
+    /// Candidates of the entries not skipped, in feed order.
+    pub candidates: Vec<Candidate>,
+    /// The raw entries behind `candidates`, in the same order and with the same length
+    /// (the article follower pairs them up).
+    pub raw: Vec<RawEntry>,
+    /// Entries skipped because `known` had their digest.
+    pub skipped: usize,
+}
+
+/// Normalise the entries whose [`entry_digest`] `known` does not have; entries without a
+/// title or link are dropped as in [`normalize`].
+pub fn normalize_unseen(
+    entries: Vec<RawEntry>,
+    source_id: &str,
+    source_province: Option<&str>,
+    base: &Url,
+    now: DateTime<Utc>,
+    known: impl Fn(u64) -> bool,
+) -> Unseen {
+    let mut out = Unseen::default();
+    for e in entries {
+        let digest = entry_digest(&e, source_id, source_province, base);
+        if known(digest) {
+            out.skipped += 1;
+            continue;
+        }
+        if let Some(c) =
+            normalize_digested(e.clone(), digest, source_id, source_province, base, now)
+        {
+            out.candidates.push(c);
+            out.raw.push(e);
+        }
+    }
+    out
 }
 
 /// Normalise one entry of source `source_id` (province slug `source_province`). `base` is
@@ -34,6 +129,18 @@ pub struct Candidate {
 /// neither a title nor a link (nothing a reader could use).
 pub fn normalize(
     entry: RawEntry,
+    source_id: &str,
+    source_province: Option<&str>,
+    base: &Url,
+    now: DateTime<Utc>,
+) -> Option<Candidate> {
+    let digest = entry_digest(&entry, source_id, source_province, base);
+    normalize_digested(entry, digest, source_id, source_province, base, now)
+}
+
+fn normalize_digested(
+    entry: RawEntry,
+    digest: u64,
     source_id: &str,
     source_province: Option<&str>,
     base: &Url,
@@ -155,5 +262,94 @@ pub fn normalize(
         search,
         mojibake,
         date_missing,
+        digest,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> RawEntry {
+        RawEntry {
+            guid: Some("g-1".into()),
+            title: "Khánh Hòa đón đoàn Hưng Yên".into(),
+            link: Some("/tin/1.html".into()),
+            summary: Some("<p>Ngày 06/9/2025 …</p>".into()),
+            authors: vec!["A".into(), "B".into()],
+            ..RawEntry::default()
+        }
+    }
+
+    #[test]
+    fn digest_covers_every_field_normalize_reads() {
+        let base = Url::parse("http://board.test/feed.xml").unwrap();
+        let d = entry_digest(&entry(), "s", Some("khanh-hoa"), &base);
+        assert_ne!(d, 0);
+        assert_eq!(d, entry_digest(&entry(), "s", Some("khanh-hoa"), &base));
+        let other_base = Url::parse("http://board.test/other/feed.xml").unwrap();
+        let mut variants: Vec<u64> = vec![
+            entry_digest(&entry(), "t", Some("khanh-hoa"), &base),
+            entry_digest(&entry(), "s", None, &base),
+            entry_digest(&entry(), "s", Some("khanh-hoa"), &other_base),
+        ];
+        let edits: [fn(&mut RawEntry); 9] = [
+            |e| e.guid = None,
+            |e| e.title.push('.'),
+            |e| e.link = Some("/tin/2.html".into()),
+            |e| e.canonical = Some("/tin/1.html".into()),
+            |e| e.published = DateTime::parse_from_rfc3339("2025-09-06T08:00:00+07:00").ok(),
+            |e| e.summary = None,
+            |e| e.content = Some(String::new()),
+            |e| e.image = Some("/a.jpg".into()),
+            // Two lists that concatenate alike must still differ.
+            |e| {
+                e.authors = vec!["AB".into()];
+            },
+        ];
+        for edit in edits {
+            let mut e = entry();
+            edit(&mut e);
+            variants.push(entry_digest(&e, "s", Some("khanh-hoa"), &base));
+        }
+        let mut e = entry();
+        e.categories = e.authors.split_off(1);
+        variants.push(entry_digest(&e, "s", Some("khanh-hoa"), &base));
+        for (i, v) in variants.iter().enumerate() {
+            assert_ne!(*v, d, "variant {i} hashes like the original");
+        }
+        variants.sort_unstable();
+        variants.dedup();
+        assert_eq!(variants.len(), 13);
+    }
+
+    #[test]
+    fn unseen_entries_keep_their_raw_entry_beside_them() {
+        let base = Url::parse("http://board.test/feed.xml").unwrap();
+        let mut second = entry();
+        second.title = "Tin khác".into();
+        second.link = Some("/tin/2.html".into());
+        let nameless = RawEntry::default();
+        let known = entry_digest(&entry(), "s", None, &base);
+        let out = normalize_unseen(
+            vec![entry(), nameless, second.clone()],
+            "s",
+            None,
+            &base,
+            Utc::now(),
+            |d| d == known,
+        );
+        assert_eq!(out.skipped, 1);
+        assert_eq!(
+            out.candidates.len(),
+            1,
+            "the entry without title or link is dropped"
+        );
+        assert_eq!(out.raw, vec![second.clone()]);
+        assert_eq!(
+            out.candidates[0].digest,
+            entry_digest(&second, "s", None, &base)
+        );
+        assert_eq!(out.candidates[0].item.link, "http://board.test/tin/2.html");
+    }
 }

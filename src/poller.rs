@@ -14,7 +14,7 @@ use crate::archive::{Archive, IngestReport};
 use crate::config::{PollConfig, Source, SourceKind};
 use crate::fetch::{FetchError, FetchOutcome, FetchRequest, Fetched, Fetcher};
 use crate::model::{RawEntry, SourceState, vn_offset};
-use crate::normalize::{Candidate, normalize};
+use crate::normalize::{Candidate, Unseen, normalize, normalize_unseen};
 use crate::{charset, extract, parse, schedule};
 
 /// What happened to one source in one poll.
@@ -247,12 +247,14 @@ impl Poller {
         };
         let entries = harvest.entries.len();
         let now = Utc::now();
-        let mut candidates = self
-            .normalize_all(source, harvest.entries.clone(), &harvest.base, now)
+        let unseen = self
+            .normalize_all(source, harvest.entries, &harvest.base, now)
             .await?;
+        let skipped = unseen.skipped;
+        let mut candidates = unseen.candidates;
         if source.html.as_ref().is_some_and(|h| h.follow) {
             candidates = self
-                .follow_articles(source, harvest.entries, candidates, &harvest.base, now)
+                .follow_articles(source, unseen.raw, candidates, now)
                 .await;
         }
         let date_missing = candidates.iter().filter(|c| c.date_missing).count() as u64;
@@ -276,7 +278,9 @@ impl Poller {
         let archive = self.archive.clone();
         let id = source.id.clone();
         let report = tokio::task::spawn_blocking(move || {
-            let r = archive.ingest(&id, candidates, st.clone())?;
+            let mut r = archive.ingest(&id, candidates, st.clone())?;
+            r.unchanged += skipped;
+            r.skipped = skipped;
             // The schedule and these counters are saved by the caller right after.
             st.items_seen += r.new as u64;
             st.last_status = Some(status_of(&r).as_str().to_string());
@@ -383,21 +387,23 @@ impl Poller {
         })
     }
 
+    /// Normalise the entries that differ from what is stored (the rest are skipped:
+    /// `normalize::normalize_unseen`).
     async fn normalize_all(
         &self,
         source: &Source,
         entries: Vec<RawEntry>,
         base: &Url,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Candidate>, Failure> {
+    ) -> Result<Unseen, Failure> {
         let id = source.id.clone();
         let province = source.province.clone();
         let base = base.clone();
+        let archive = self.archive.clone();
         tokio::task::spawn_blocking(move || {
-            entries
-                .into_iter()
-                .filter_map(|e| normalize(e, &id, province.as_deref(), &base, now))
-                .collect::<Vec<_>>()
+            normalize_unseen(entries, &id, province.as_deref(), &base, now, |d| {
+                archive.knows_entry(d)
+            })
         })
         .await
         .map_err(|e| Failure::new("normalize", format!("normalisation task failed: {e}")))
@@ -410,7 +416,6 @@ impl Poller {
         source: &Source,
         entries: Vec<RawEntry>,
         candidates: Vec<Candidate>,
-        base: &Url,
         now: DateTime<Utc>,
     ) -> Vec<Candidate> {
         let Some(rules) = source.html.clone() else {
@@ -418,19 +423,10 @@ impl Poller {
         };
         let mut out = Vec::with_capacity(candidates.len());
         let mut followed = 0usize;
-        // `normalize` drops unusable entries, so pair candidates back up by link.
-        for cand in candidates {
+        // `normalize_unseen` gives each candidate's raw entry at the same position.
+        for (cand, raw) in candidates.into_iter().zip(entries) {
             let known = self.archive.is_known(&cand.keys).unwrap_or(true);
-            let raw = entries
-                .iter()
-                .find(|e| {
-                    e.link
-                        .as_deref()
-                        .and_then(|l| crate::urlnorm::canonicalize(l, Some(base)))
-                        == Some(cand.item.link.clone())
-                })
-                .cloned();
-            let (false, Some(mut raw), true) = (known, raw, followed < self.poll.max_follow) else {
+            let (false, mut raw, true) = (known, raw, followed < self.poll.max_follow) else {
                 out.push(cand);
                 continue;
             };
@@ -472,7 +468,12 @@ impl Poller {
                         &page.final_url,
                         now,
                     ) {
-                        Some(c) => out.push(c),
+                        // The list entry's digest: the next poll sees the list, not
+                        // the article page, and must recognise this entry.
+                        Some(c) => out.push(Candidate {
+                            digest: cand.digest,
+                            ..c
+                        }),
                         None => out.push(cand),
                     }
                 }

@@ -66,6 +66,10 @@ pub struct IndexEntry {
     pub search: String,
     /// Near-duplicate fingerprint, to rebuild the story index at start-up.
     pub fingerprint: Fingerprint,
+    /// `normalize::entry_digest` of the raw entry behind the stored version; 0 in records
+    /// written before digests existed.
+    #[serde(default)]
+    pub digest: u64,
 }
 
 /// Everything one poll writes, committed atomically.

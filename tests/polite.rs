@@ -153,3 +153,140 @@ async fn a_permanent_redirect_is_remembered_across_restarts() {
     poll(&cfg).await;
     assert_eq!(server.hits("/temp.xml"), 2);
 }
+
+fn three_items(extra: &str, second_title: &str) -> String {
+    let item = |n: u32, title: &str| {
+        format!(
+            "<item><title>{title}</title><link>http://board.test/tin/{n}.html</link>\
+             <pubDate>0{n} Sep 2025 08:00:00 +0700</pubDate>\
+             <description>Ban Quản lý các Khu công nghiệp tỉnh Hưng Yên thông tin số {n}.</description></item>"
+        )
+    };
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>B</title>\
+         <link>http://board.test/</link><description>d</description>\
+         <lastBuildDate>{extra}</lastBuildDate>{extra_item}{}{}{}</channel></rss>",
+        item(1, "Tin thứ nhất về khu công nghiệp"),
+        item(2, second_title),
+        item(3, "Tin thứ ba về khu kinh tế"),
+        extra_item = if extra.is_empty() {
+            String::new()
+        } else {
+            item(4, "Tin mới: khởi công nhà máy")
+        },
+    )
+}
+
+/// A feed that changed (a new item, a CMS re-stamping it) is mostly old entries: those
+/// are recognised by their raw digest and not normalised again, yet an edit, and an edit
+/// taken back, still update the stored item.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn known_entries_of_a_changed_feed_are_not_normalised_again() {
+    let server = TestServer::start().await;
+    let original = "Tin thứ hai về cảng biển";
+    server.route("/feed.xml", Reply::ok(three_items("", original)));
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(server.url("/feed.xml").as_str(), &dir.path().join("s.sled"));
+    let report = |out: &[zonewire::poller::PollOutcome]| out[0].report.clone();
+
+    let r = report(&app::poll_once(&cfg, &[]).await.unwrap());
+    assert_eq!((r.new, r.skipped), (3, 0), "{r:?}");
+
+    // One new item and a new build date: the three old entries are skipped.
+    let stamped = "Sat, 06 Sep 2025 09:00:00 +0700";
+    server.route("/feed.xml", Reply::ok(three_items(stamped, original)));
+    let r = report(&app::poll_once(&cfg, &[]).await.unwrap());
+    assert_eq!(
+        (r.new, r.updated, r.unchanged, r.skipped),
+        (1, 0, 3, 3),
+        "{r:?}"
+    );
+
+    // An edited title is a changed entry: normalised, and stored as an update.
+    let edited = "Tin thứ hai về cảng biển (cập nhật)";
+    server.route("/feed.xml", Reply::ok(three_items(stamped, edited)));
+    let r = report(&app::poll_once(&cfg, &[]).await.unwrap());
+    assert_eq!((r.new, r.updated, r.skipped), (0, 1, 3), "{r:?}");
+
+    // Taking the edit back is an update too: the digest of the first version no longer
+    // describes what is stored.
+    server.route("/feed.xml", Reply::ok(three_items(stamped, original)));
+    let r = report(&app::poll_once(&cfg, &[]).await.unwrap());
+    assert_eq!((r.new, r.updated, r.skipped), (0, 1, 3), "{r:?}");
+    let archive = app::open_archive(&cfg).unwrap();
+    let page = archive.query(&zonewire::archive::Query::default()).unwrap();
+    let second = page
+        .stories
+        .iter()
+        .find(|s| s.lead.link.ends_with("/tin/2.html"))
+        .unwrap();
+    assert_eq!(second.lead.title, original);
+    assert_eq!(second.lead.revisions.len(), 2);
+    drop(archive);
+
+    // Digests survive a restart (every poll here reopens the store): still skipped.
+    server.route(
+        "/feed.xml",
+        Reply::ok(three_items("Sun, 07 Sep 2025 09:00:00 +0700", original)),
+    );
+    let r = report(&app::poll_once(&cfg, &[]).await.unwrap());
+    assert_eq!((r.new, r.updated, r.skipped), (0, 0, 4), "{r:?}");
+}
+
+/// Records stored before digests existed carry none: the first poll that sees their
+/// entries unchanged records the digest, so later polls skip them.
+#[test]
+fn records_without_a_digest_get_one_on_the_next_unchanged_poll() {
+    use std::sync::Arc;
+    use zonewire::archive::Archive;
+    use zonewire::normalize::{entry_digest, normalize};
+    use zonewire::store::{SledStore, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sled");
+    let base = url::Url::parse("http://board.test/feed.xml").unwrap();
+    let entries = zonewire::parse::feed_entries(
+        three_items("", "Tin thứ hai").as_bytes(),
+        Some("application/rss+xml"),
+        &base,
+    )
+    .unwrap()
+    .entries;
+    let candidates = |digest: bool| -> Vec<_> {
+        entries
+            .iter()
+            .filter_map(|e| normalize(e.clone(), "s", None, &base, Utc::now()))
+            .map(|mut c| {
+                if !digest {
+                    c.digest = 0;
+                }
+                c
+            })
+            .collect()
+    };
+    let digests: Vec<u64> = entries
+        .iter()
+        .map(|e| entry_digest(e, "s", None, &base))
+        .collect();
+    {
+        let store: Arc<dyn Store> = Arc::new(SledStore::open(&path).unwrap());
+        let archive = Archive::new(store).unwrap();
+        let r = archive
+            .ingest("s", candidates(false), SourceState::default())
+            .unwrap();
+        assert_eq!(r.new, 3);
+        assert!(digests.iter().all(|d| !archive.knows_entry(*d)));
+        let r = archive
+            .ingest("s", candidates(true), SourceState::default())
+            .unwrap();
+        assert_eq!((r.new, r.updated, r.unchanged), (0, 0, 3), "{r:?}");
+        assert!(digests.iter().all(|d| archive.knows_entry(*d)));
+    }
+    let store: Arc<dyn Store> = Arc::new(SledStore::open(&path).unwrap());
+    let archive = Archive::new(store).unwrap();
+    assert!(
+        digests.iter().all(|d| archive.knows_entry(*d)),
+        "digests are stored, not only kept in memory"
+    );
+    assert!(!archive.knows_entry(entry_digest(&entries[0], "other-source", None, &base)));
+}
