@@ -2,10 +2,12 @@
 //! form (for lookup), its original case (for the capitalisation rules) and what separated
 //! it from the previous syllable (so names do not match across sentences or commas).
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+use std::borrow::Cow;
 
-use crate::text::fold;
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+use crate::text::fold_into;
 
 /// What stood between a syllable and the one before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,11 +25,11 @@ pub(super) enum Sep {
 }
 
 #[derive(Debug)]
-pub(super) struct Syllable {
+pub(super) struct Syllable<'a> {
     /// Lower-case, NFC, diacritics kept.
-    pub lower: String,
+    pub lower: &'a str,
     /// `crate::text::fold` of the syllable.
-    pub folded: String,
+    pub folded: &'a str,
     /// Starts with an upper-case letter (all-caps text counts).
     pub caps: bool,
     /// Written without any diacritic (unaccented or English text).
@@ -64,32 +66,85 @@ fn classify(sep: &str) -> Sep {
     }
 }
 
-fn push(out: &mut Vec<Syllable>, sep: &str, word: &str) {
-    let sep_before = if out.is_empty() {
-        Sep::Start
-    } else {
-        classify(sep)
-    };
-    out.push(Syllable {
-        lower: word.to_lowercase(),
-        folded: fold(word),
-        caps: word.chars().next().is_some_and(char::is_uppercase),
-        ascii: word.is_ascii(),
-        sep_before,
-    });
+/// A text's syllables, their lower-case and folded forms each kept in one buffer: an
+/// article has hundreds of words, and two Strings per word were a fifth of the
+/// normalisation time (BENCHMARKS.md).
+#[derive(Debug, Default)]
+pub(super) struct Split {
+    lower: String,
+    folded: String,
+    spans: Vec<Span>,
+}
+
+#[derive(Debug)]
+struct Span {
+    lower: (usize, usize),
+    folded: (usize, usize),
+    caps: bool,
+    ascii: bool,
+    sep_before: Sep,
+}
+
+impl Split {
+    pub(super) fn syllables(&self) -> Vec<Syllable<'_>> {
+        self.spans
+            .iter()
+            .map(|s| Syllable {
+                lower: self.lower.get(s.lower.0..s.lower.1).unwrap_or(""),
+                folded: self.folded.get(s.folded.0..s.folded.1).unwrap_or(""),
+                caps: s.caps,
+                ascii: s.ascii,
+                sep_before: s.sep_before,
+            })
+            .collect()
+    }
+
+    fn push(&mut self, sep: &str, word: &str) {
+        let sep_before = if self.spans.is_empty() {
+            Sep::Start
+        } else {
+            classify(sep)
+        };
+        let lower_start = self.lower.len();
+        if word.is_ascii() {
+            self.lower
+                .extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            self.lower.push_str(&word.to_lowercase());
+        }
+        let folded_start = self.folded.len();
+        fold_into(word, &mut self.folded);
+        self.spans.push(Span {
+            lower: (lower_start, self.lower.len()),
+            folded: (folded_start, self.folded.len()),
+            caps: word.chars().next().is_some_and(char::is_uppercase),
+            ascii: word.is_ascii(),
+            sep_before,
+        });
+    }
 }
 
 /// The syllables of `text`, in order.
-pub(super) fn split(text: &str) -> Vec<Syllable> {
-    let clean: String = text.chars().filter(|&c| !is_invisible(c)).nfc().collect();
-    let mut out = Vec::new();
+pub(super) fn split(text: &str) -> Split {
+    // Normalised text (what `normalize` passes) is used as it is.
+    let clean: Cow<'_, str> =
+        if !text.contains(is_invisible) && is_nfc_quick(text.chars()) == IsNormalized::Yes {
+            Cow::Borrowed(text)
+        } else {
+            Cow::Owned(text.chars().filter(|&c| !is_invisible(c)).nfc().collect())
+        };
+    let mut out = Split {
+        lower: String::with_capacity(clean.len()),
+        folded: String::with_capacity(clean.len()),
+        spans: Vec::new(),
+    };
     let mut sep_start = 0;
     let mut word_start: Option<usize> = None;
     for (i, c) in clean.char_indices() {
         match (word_start, is_word_char(c)) {
             (None, true) => word_start = Some(i),
             (Some(ws), false) => {
-                push(&mut out, &clean[sep_start..ws], &clean[ws..i]);
+                out.push(&clean[sep_start..ws], &clean[ws..i]);
                 word_start = None;
                 sep_start = i;
             }
@@ -97,7 +152,7 @@ pub(super) fn split(text: &str) -> Vec<Syllable> {
         }
     }
     if let Some(ws) = word_start {
-        push(&mut out, &clean[sep_start..ws], &clean[ws..]);
+        out.push(&clean[sep_start..ws], &clean[ws..]);
     }
     out
 }
@@ -105,13 +160,13 @@ pub(super) fn split(text: &str) -> Vec<Syllable> {
 /// Lookup key of a spelling: its folded syllables joined by single spaces, punctuation
 /// dropped (`Bà Rịa - Vũng Tàu` → `ba ria vung tau`, `TP.HCM` → `tp hcm`).
 pub(super) fn key(spelling: &str) -> String {
-    let syllables = split(spelling);
+    let split = split(spelling);
     let mut out = String::with_capacity(spelling.len());
-    for s in &syllables {
+    for s in &split.syllables() {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&s.folded);
+        out.push_str(s.folded);
     }
     out
 }
@@ -143,10 +198,11 @@ mod tests {
 
     #[test]
     fn separators_are_classified() {
-        let s = split("TP.HCM, Bà Rịa - Vũng Tàu. TP. Huế\nHà Nội");
-        let got: Vec<(&str, Sep)> = s
+        let split = split("TP.HCM, Bà Rịa - Vũng Tàu. TP. Huế\nHà Nội");
+        let got: Vec<(&str, Sep)> = split
+            .syllables()
             .iter()
-            .map(|s| (s.folded.as_str(), s.sep_before))
+            .map(|s| (s.folded, s.sep_before))
             .collect();
         assert_eq!(
             got,
@@ -167,7 +223,8 @@ mod tests {
 
     #[test]
     fn invisible_characters_do_not_split_words_and_nfd_is_composed() {
-        let s = split("Khán\u{AD}h Hoa\u{300}");
+        let split = split("Khán\u{AD}h Hoa\u{300}");
+        let s = split.syllables();
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].lower, "khánh");
         assert_eq!(s[1].lower, "hoà");

@@ -51,12 +51,13 @@ fn add(
     slug: Option<&'static str>,
     tiers: &HashMap<String, Tier>,
 ) {
-    let syls = syllables::split(spelling);
+    let split = syllables::split(spelling);
+    let syls = split.syllables();
     if syls.is_empty() || syls.len() > MAX_N {
         return;
     }
     let key = syllables::key(spelling);
-    index.starts.insert(syls[0].folded.clone());
+    index.starts.insert(syls[0].folded.to_string());
     let tier = tiers.get(&key).copied().unwrap_or(Tier::Strong);
     let entry = index.entries.entry(key).or_insert_with(|| Entry {
         slug,
@@ -65,7 +66,7 @@ fn add(
     });
     for (set, s) in entry.sigs.iter_mut().zip(&syls) {
         if !s.ascii {
-            set.insert(signature(&s.lower));
+            set.insert(signature(s.lower));
         }
     }
 }
@@ -160,7 +161,7 @@ fn joinable(syls: &[Syllable], k: usize) -> bool {
 
 /// Longest entry starting at `i` whose syllables pass the case and diacritic checks.
 fn candidate_at<'i>(index: &'i TagIndex, syls: &[Syllable], i: usize) -> Option<Candidate<'i>> {
-    if !index.starts.contains(&syls[i].folded) {
+    if !index.starts.contains(syls[i].folded) {
         return None;
     }
     let mut max = 1;
@@ -173,7 +174,7 @@ fn candidate_at<'i>(index: &'i TagIndex, syls: &[Syllable], i: usize) -> Option<
         if !key.is_empty() {
             key.push(' ');
         }
-        key.push_str(&s.folded);
+        key.push_str(s.folded);
         keys.push(key.clone());
     }
     keys.iter().enumerate().rev().find_map(|(n, k)| {
@@ -183,7 +184,7 @@ fn candidate_at<'i>(index: &'i TagIndex, syls: &[Syllable], i: usize) -> Option<
             || span
                 .iter()
                 .zip(&entry.sigs)
-                .all(|(s, sigs)| s.caps && (s.ascii || sigs.contains(&signature(&s.lower))));
+                .all(|(s, sigs)| s.caps && (s.ascii || sigs.contains(&signature(s.lower))));
         fits.then_some(Candidate {
             start: i,
             len: n + 1,
@@ -193,7 +194,7 @@ fn candidate_at<'i>(index: &'i TagIndex, syls: &[Syllable], i: usize) -> Option<
 }
 
 /// The syllable before `i`, when only spaces separate them.
-fn neighbour_before(syls: &[Syllable], i: usize) -> Option<&Syllable> {
+fn neighbour_before<'a, 's>(syls: &'a [Syllable<'s>], i: usize) -> Option<&'a Syllable<'s>> {
     (i > 0 && syls[i].sep_before == Sep::Space).then(|| &syls[i - 1])
 }
 
@@ -203,7 +204,7 @@ fn has_prefix(syls: &[Syllable], i: usize) -> bool {
     }
     let prev = &syls[i - 1];
     let before_prev = neighbour_before(syls, i - 1);
-    match prev.folded.as_str() {
+    match prev.folded {
         "tp" => true,
         "tinh" => prev.ascii || prev.lower == "tỉnh",
         "pho" => before_prev.is_some_and(|s| s.folded == "thanh"),
@@ -247,7 +248,8 @@ fn accept(syls: &[Syllable], c: &Candidate<'_>) -> bool {
 
 pub(super) fn tag(text: &str) -> Vec<&'static str> {
     let index = &*INDEX;
-    let syls = syllables::split(text);
+    let split = syllables::split(text);
+    let syls = split.syllables();
     let mut out: Vec<&'static str> = Vec::new();
     let mut i = 0;
     while i < syls.len() {
