@@ -11,7 +11,9 @@ use std::hint::black_box;
 use chrono::{DateTime, FixedOffset, TimeZone};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use zonewire::dedup::{StoryIndex, fingerprint};
-use zonewire::{dates, text, urlnorm};
+use zonewire::model::RawEntry;
+use zonewire::normalize::normalize;
+use zonewire::{dates, provinces, text, urlnorm};
 
 const BASE: i64 = 1_790_000_000;
 
@@ -73,6 +75,46 @@ fn small(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     g.bench_function("fingerprint_one_item", |b| {
         b.iter(|| fingerprint(black_box(&it.title), black_box(&it.summary)))
+    });
+    // What normalize hands the province tagger: title, sapo and the body's text.
+    let tag_text = format!(
+        "{}\n{}\n{}",
+        it.title,
+        it.summary,
+        text::html_to_text(&it.body_html)
+    );
+    g.bench_function("provinces_tag_one_item", |b| {
+        b.iter(|| provinces::tag(black_box(&tag_text)))
+    });
+    // One whole item through normalize (sanitise, text, dates, provinces, fingerprint,
+    // keys, search text): the per-item cost of a first poll, parsing excluded.
+    let raw = RawEntry {
+        guid: Some(format!(
+            "{}/tin/{}.html",
+            "https://bqlkcn.hungyen.gov.vn", it.slug
+        )),
+        title: it.title.clone(),
+        link: Some(format!(
+            "https://bqlkcn.hungyen.gov.vn/tin/{}.html",
+            it.slug
+        )),
+        published: FixedOffset::east_opt(7 * 3600)
+            .and_then(|z| z.timestamp_opt(it.published, 0).single()),
+        summary: Some(it.summary.clone()),
+        content: Some(it.body_html.clone()),
+        ..RawEntry::default()
+    };
+    let utc_now = now.with_timezone(&chrono::Utc);
+    g.bench_function("normalize_one_item", |b| {
+        b.iter(|| {
+            normalize(
+                black_box(raw.clone()),
+                "s7",
+                Some("hung-yen"),
+                &base,
+                utc_now,
+            )
+        })
     });
     g.finish();
 }
