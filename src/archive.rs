@@ -381,6 +381,7 @@ impl Archive {
                     batch.index.push((id.clone(), entry));
                     batch_items.insert(id.clone(), batch.items.len());
                     batch.items.push(item);
+                    batch.fresh.insert(id.clone());
                     report.new += 1;
                 }
             }

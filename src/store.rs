@@ -84,6 +84,10 @@ pub struct Batch {
     /// Full member lists of stories that changed.
     pub stories: Vec<(String, Vec<String>)>,
     pub source_state: Option<(String, SourceState)>,
+    /// Ids of `items` that the caller knows have no stored record yet, so the commit
+    /// need not read one to find the time key it replaces: on a first poll that read
+    /// paged most of the items tree in from disk, under the archive's write lock.
+    pub fresh: std::collections::HashSet<String>,
 }
 
 impl Batch {
@@ -303,7 +307,12 @@ impl Store for SledStore {
             .transaction(
                 |(t_items, t_time, t_keys, t_stories, t_idx, t_sources, t_meta)| {
                     for (id, bytes, published) in &items {
-                        if let Some(old) = t_items.get(id.as_bytes())? {
+                        let stored = if batch.fresh.contains(id) {
+                            None
+                        } else {
+                            t_items.get(id.as_bytes())?
+                        };
+                        if let Some(old) = stored {
                             // An update may move the item in time: drop its old time key.
                             let old: Item = decode("items", id.as_bytes(), &old)
                                 .map_err(ConflictableTransactionError::Abort)?;
