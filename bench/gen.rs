@@ -320,6 +320,9 @@ pub struct GenItem {
     pub published: i64,
     pub summary: String,
     pub body_html: String,
+    /// The shared event this item reports, when other boards report it too (the ground
+    /// truth for story dedup on the farm).
+    pub event: Option<u64>,
 }
 
 fn slugify(s: &str) -> String {
@@ -424,15 +427,14 @@ pub fn item_spaced(source: usize, item: usize, base: i64, spacing: i64) -> GenIt
     let mut rng = Mix::new((source as u64) << 20 | item as u64);
     let published = base - (item as i64) * spacing - (source as i64 * 7_919 % 1_440) * 60;
     let shared = rng.below(SHARED_EVENT_ONE_IN) == 0;
-    let ev = if shared {
+    let (ev, event) = if shared {
         // Keyed by the Vietnam calendar day, so reports of one event by different boards
         // carry the same facts and fall inside the story window.
         let day = (published + 7 * 3_600).div_euclid(86_400) as u64;
-        Event::new(&mut Mix::new(
-            0x5e4e_d000 ^ (day << 8) ^ rng.below(SHARED_EVENTS_PER_DAY) as u64,
-        ))
+        let key = (day << 8) ^ rng.below(SHARED_EVENTS_PER_DAY) as u64;
+        (Event::new(&mut Mix::new(0x5e4e_d000 ^ key)), Some(key))
     } else {
-        Event::new(&mut rng)
+        (Event::new(&mut rng), None)
     };
     // Each board words the headline its own way.
     let title = match rng.below(3) {
@@ -462,6 +464,7 @@ pub fn item_spaced(source: usize, item: usize, base: i64, spacing: i64) -> GenIt
         "<p><img src=\"/uploads/2025/anh-{source}-{item}.jpg\" alt=\"Ảnh minh họa\"></p><p style=\"text-align:right\"><em>Phòng Quản lý Đầu tư</em></p>"
     );
     GenItem {
+        event,
         slug: format!("{}-{source}-{item}", slugify(&title)),
         title,
         published,

@@ -1,5 +1,7 @@
 use chrono::{DateTime, Duration, FixedOffset, TimeZone};
 
+use std::collections::HashMap;
+
 use super::tokens::{names, tokenize};
 use super::*;
 
@@ -563,7 +565,9 @@ fn banding_misses_almost_no_text_only_matches() {
 }
 
 /// The cold round's dedup work without the rest: 1,000 boards × 50 daily items, looked up
-/// then inserted. `cargo test --release --lib cold_round_lookups -- --ignored --nocapture`
+/// then inserted, with the generator's ground truth (which items report one shared
+/// event) scored against the joins.
+/// `cargo test --release --lib cold_round_lookups -- --ignored --nocapture`
 #[test]
 #[ignore]
 fn cold_round_lookups() {
@@ -578,34 +582,49 @@ fn cold_round_lookups() {
                 zone.timestamp_opt(g.published, 0).unwrap(),
                 fingerprint(&g.title, &g.summary),
                 format!("{} // {}", g.title, g.summary),
+                g.event,
             ));
         }
     }
     let t0 = std::time::Instant::now();
     let mut idx = StoryIndex::new();
-    let mut joined = 0;
-    for (k, (source, when, fp, text)) in items.iter().enumerate() {
+    let (mut right, mut wrong) = (0usize, 0usize);
+    let mut shown = 0;
+    for (k, (source, when, fp, text, event)) in items.iter().enumerate() {
         let src = format!("s{source}");
         let id = format!("i{k}");
         let found = idx.find_scored(&src, *when, fp);
-        if let Some((st, sc)) = &found
-            && joined < 6
-            && std::env::var("SHOW").is_ok()
-        {
+        if let Some((st, sc)) = &found {
             let other: usize = st[1..].parse().unwrap();
-            eprintln!(
-                "{sc:.3}\n  {text}\n  {}\n  {:?}",
-                items[other].3,
-                signals(fp, &items[other].2)
-            );
+            if event.is_some() && *event == items[other].4 {
+                right += 1;
+            } else {
+                wrong += 1;
+                if shown < 6 && std::env::var("SHOW").is_ok() {
+                    shown += 1;
+                    eprintln!(
+                        "{sc:.3}\n  {text}\n  {}\n  {:?}",
+                        items[other].3,
+                        signals(fp, &items[other].2)
+                    );
+                }
+            }
         }
         let story = found.map(|f| f.0);
-        joined += usize::from(story.is_some());
         idx.insert(&id, story.as_deref().unwrap_or(&id), &src, *when, fp);
     }
+    let elapsed = t0.elapsed();
+    // Every report of an event after its first one should join it.
+    let mut per_event: HashMap<u64, usize> = HashMap::new();
+    for e in items.iter().filter_map(|i| i.4) {
+        *per_event.entry(e).or_default() += 1;
+    }
+    let expected: usize = per_event.values().map(|n| n - 1).sum();
     eprintln!(
-        "cold round lookups: {} items, {joined} joined a story, {:?}",
+        "cold round lookups: {} items in {elapsed:?}; joins: {right} right, {wrong} wrong \
+         (precision {:.3}); {expected} expected (recall {:.3})",
         items.len(),
-        t0.elapsed()
+        right as f64 / (right + wrong).max(1) as f64,
+        right as f64 / expected.max(1) as f64,
     );
 }
