@@ -269,7 +269,7 @@ fn bench_query(c: &mut Criterion) {
             },
         ),
         (
-            "cooperation, page 2 years back",
+            "cooperation=1, before= a year back",
             Query {
                 cooperation: true,
                 before: Some(BASE - 365 * 86_400),
