@@ -3,7 +3,9 @@
 //! one store transaction; answers feed queries from a compact in-memory catalog so that no
 //! request path scans the store (design.md "Store").
 
-use std::collections::{BTreeSet, HashMap};
+mod catalog;
+
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -12,6 +14,7 @@ use crate::dedup::{self, StoryIndex};
 use crate::model::{Item, Revision, SourceState, Story};
 use crate::normalize::Candidate;
 use crate::store::{Batch, IndexEntry, KeyHit, Store, StoreError};
+use catalog::Catalog;
 
 /// Outcome of ingesting one poll.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -26,72 +29,6 @@ pub struct IngestReport {
     /// Of `unchanged`, the entries the poller recognised before normalising them
     /// (`normalize::normalize_unseen`); set by the poller, not by [`Archive::ingest`].
     pub skipped: usize,
-}
-
-#[derive(Debug, Clone)]
-struct CatEntry {
-    published: i64,
-    source: String,
-    provinces: Vec<String>,
-    story: String,
-    search: String,
-}
-
-#[derive(Debug, Default)]
-struct Catalog {
-    entries: HashMap<String, CatEntry>,
-    order: BTreeSet<(i64, String)>,
-    stories: HashMap<String, Vec<String>>,
-}
-
-impl Catalog {
-    fn insert(&mut self, id: &str, e: &IndexEntry) {
-        self.remove(id);
-        self.order.insert((e.published, id.to_string()));
-        let members = self.stories.entry(e.story.clone()).or_default();
-        if !members.iter().any(|m| m == id) {
-            members.push(id.to_string());
-        }
-        self.entries.insert(
-            id.to_string(),
-            CatEntry {
-                published: e.published,
-                source: e.source.clone(),
-                provinces: e.provinces.clone(),
-                story: e.story.clone(),
-                search: e.search.clone(),
-            },
-        );
-    }
-
-    fn remove(&mut self, id: &str) {
-        if let Some(old) = self.entries.remove(id) {
-            self.order.remove(&(old.published, id.to_string()));
-            if let Some(members) = self.stories.get_mut(&old.story) {
-                members.retain(|m| m != id);
-                if members.is_empty() {
-                    self.stories.remove(&old.story);
-                }
-            }
-        }
-    }
-
-    /// The earliest report of a story leads it.
-    fn lead_of(&self, story: &str) -> Option<&str> {
-        self.stories
-            .get(story)?
-            .iter()
-            .min_by_key(|m| {
-                (
-                    self.entries
-                        .get(m.as_str())
-                        .map(|e| e.published)
-                        .unwrap_or(i64::MAX),
-                    m.as_str(),
-                )
-            })
-            .map(|s| s.as_str())
-    }
 }
 
 /// A feed query (the HTTP and export filters).
@@ -183,7 +120,7 @@ fn poisoned() -> StoreError {
 impl Archive {
     /// Build the in-memory indexes from the store's compact index tree.
     pub fn new(store: Arc<dyn Store>) -> Result<Archive, StoreError> {
-        let mut catalog = Catalog::default();
+        let mut catalog = Catalog::loading();
         let mut stories = StoryIndex::new();
         let mut digests = Digests::default();
         // Every item goes into the story index, whatever its age: sources backfill and
@@ -201,6 +138,7 @@ impl Archive {
             digests.set(&id, entry.digest);
             catalog.insert(&id, &entry);
         }
+        catalog.finish_load();
         Ok(Archive {
             store,
             inner: RwLock::new(Inner {
@@ -217,10 +155,7 @@ impl Archive {
     }
 
     pub fn len(&self) -> usize {
-        self.inner
-            .read()
-            .map(|i| i.catalog.entries.len())
-            .unwrap_or(0)
+        self.inner.read().map(|i| i.catalog.len()).unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -302,9 +237,7 @@ impl Archive {
                             .read()
                             .map_err(|_| poisoned())?
                             .catalog
-                            .entries
-                            .get(&id)
-                            .map(|e| e.story.clone())
+                            .story_of(&id)
                             .unwrap_or_else(|| id.clone());
                         let entry = index_entry(&updated, &cand, story);
                         new_index.push((id.clone(), entry.clone(), cand.fingerprint.clone()));
@@ -355,12 +288,7 @@ impl Archive {
                     let story_id = story.clone().unwrap_or_else(|| id.clone());
                     let mut members = match story_members.get(&story_id) {
                         Some(m) => m.clone(),
-                        None => inner
-                            .catalog
-                            .stories
-                            .get(&story_id)
-                            .cloned()
-                            .unwrap_or_default(),
+                        None => inner.catalog.members(&story_id).unwrap_or_default(),
                     };
                     drop(inner);
                     if story.is_some() {
@@ -424,62 +352,10 @@ impl Archive {
 
     /// Stories matching the query, newest lead first.
     pub fn query(&self, q: &Query) -> Result<Page, StoreError> {
-        let mut picked: Vec<(String, Vec<String>, i64)> = Vec::new();
-        let mut next_before = None;
-        {
-            let inner = self.inner.read().map_err(|_| poisoned())?;
-            let cat = &inner.catalog;
-            let upper = q.before.unwrap_or(i64::MAX);
-            for (ts, id) in cat.order.range(..(upper, String::new())).rev() {
-                let Some(entry) = cat.entries.get(id) else {
-                    continue;
-                };
-                if cat.lead_of(&entry.story) != Some(id.as_str()) {
-                    continue;
-                }
-                let members: Vec<&String> = cat
-                    .stories
-                    .get(&entry.story)
-                    .map(|m| m.iter().collect())
-                    .unwrap_or_default();
-                let member_entries: Vec<&CatEntry> = members
-                    .iter()
-                    .filter_map(|m| cat.entries.get(m.as_str()))
-                    .collect();
-                if !story_matches(q, &member_entries) {
-                    continue;
-                }
-                // A full page ends only between two different seconds: the cursor is a
-                // time, and stories sharing the last second (boards that give dates
-                // without times all sit at 00:00) must not fall between two pages.
-                if picked.len() >= q.limit && picked.last().is_some_and(|p| p.2 != *ts) {
-                    next_before =
-                        DateTime::from_timestamp(picked.last().map(|p| p.2).unwrap_or(*ts), 0);
-                    break;
-                }
-                let mut others: Vec<(i64, String)> = members
-                    .iter()
-                    .filter(|m| m.as_str() != id)
-                    .map(|m| {
-                        (
-                            cat.entries
-                                .get(m.as_str())
-                                .map(|e| e.published)
-                                .unwrap_or(0),
-                            (*m).clone(),
-                        )
-                    })
-                    .collect();
-                others.sort();
-                picked.push((
-                    id.clone(),
-                    others.into_iter().map(|(_, m)| m).collect(),
-                    *ts,
-                ));
-            }
-        }
+        let (picked, next_before) = self.inner.read().map_err(|_| poisoned())?.catalog.page(q);
+        let next_before = next_before.and_then(|t| DateTime::from_timestamp(t, 0));
         let mut stories = Vec::with_capacity(picked.len());
-        for (lead, others, _) in picked {
+        for (lead, others) in picked {
             let Some(lead) = self.store.item(&lead)? else {
                 continue;
             };
@@ -502,26 +378,18 @@ impl Archive {
 
     /// Item counts per province slug (stories counted once per province).
     pub fn province_counts(&self) -> HashMap<String, usize> {
-        let mut out = HashMap::new();
-        if let Ok(inner) = self.inner.read() {
-            for e in inner.catalog.entries.values() {
-                for p in &e.provinces {
-                    *out.entry(p.clone()).or_insert(0) += 1;
-                }
-            }
-        }
-        out
+        self.inner
+            .read()
+            .map(|i| i.catalog.province_counts())
+            .unwrap_or_default()
     }
 
     /// Items per source.
     pub fn source_counts(&self) -> HashMap<String, usize> {
-        let mut out = HashMap::new();
-        if let Ok(inner) = self.inner.read() {
-            for e in inner.catalog.entries.values() {
-                *out.entry(e.source.clone()).or_insert(0) += 1;
-            }
-        }
-        out
+        self.inner
+            .read()
+            .map(|i| i.catalog.source_counts())
+            .unwrap_or_default()
     }
 
     /// Remove items published before `before` (keys stay as tombstones).
@@ -595,36 +463,4 @@ fn apply_update(old: &Item, cand: &Candidate) -> Option<Item> {
     }
     item.updated = Some(new.first_seen);
     Some(item)
-}
-
-fn story_matches(q: &Query, members: &[&CatEntry]) -> bool {
-    if let Some(p) = &q.province
-        && !members.iter().any(|m| m.provinces.iter().any(|x| x == p))
-    {
-        return false;
-    }
-    if let Some(s) = &q.source
-        && !members.iter().any(|m| &m.source == s)
-    {
-        return false;
-    }
-    if let Some(text) = &q.q
-        && !members.iter().any(|m| m.search.contains(text.as_str()))
-    {
-        return false;
-    }
-    if q.cooperation {
-        let mut provinces: Vec<&String> = Vec::new();
-        for m in members {
-            for p in &m.provinces {
-                if !provinces.contains(&p) {
-                    provinces.push(p);
-                }
-            }
-        }
-        if provinces.len() < 2 {
-            return false;
-        }
-    }
-    true
 }

@@ -40,8 +40,39 @@ struct Rendered {
 pub(super) struct RenderCache {
     entries: std::sync::Mutex<HashMap<String, Arc<Rendered>>>,
     clock: std::sync::atomic::AtomicU64,
-    /// Single flight: a burst of misses renders once.
-    render: tokio::sync::Mutex<()>,
+    /// Single flight per key: a burst of misses for one variant renders it once, while
+    /// misses for other variants render beside it. Only keys being rendered are here.
+    flights: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// A place in the queue of one key's renderings; the last one out removes the key's
+/// entry, whether its request finished or was dropped mid-way (client gone).
+struct Flight<'a> {
+    cache: &'a RenderCache,
+    key: &'a str,
+    slot: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Flight<'_> {
+    async fn lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.slot.lock().await
+    }
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        let Ok(mut flights) = self.cache.flights.lock() else {
+            return;
+        };
+        // Counted under the map's lock, which every new flight takes to clone the slot:
+        // two references are this flight's and the map's, so nobody else waits.
+        if flights
+            .get(self.key)
+            .is_some_and(|s| Arc::ptr_eq(s, &self.slot) && Arc::strong_count(s) == 2)
+        {
+            flights.remove(self.key);
+        }
+    }
 }
 
 impl RenderCache {
@@ -49,6 +80,19 @@ impl RenderCache {
     pub(super) fn clear(&self) {
         if let Ok(mut map) = self.entries.lock() {
             map.clear();
+        }
+    }
+
+    fn flight<'a>(&'a self, key: &'a str) -> Flight<'a> {
+        let slot = match self.flights.lock() {
+            Ok(mut flights) => flights.entry(key.to_string()).or_default().clone(),
+            // A panic elsewhere poisoned the map: render without company rather than fail.
+            Err(_) => Arc::default(),
+        };
+        Flight {
+            cache: self,
+            key,
+            slot,
         }
     }
 
@@ -257,7 +301,8 @@ pub(super) async fn serve_cached(
             r
         }
         None => {
-            let _flight = state.cache.render.lock().await;
+            let flight = state.cache.flight(&key);
+            let _turn = flight.lock().await;
             match state.cache.get(&key, generation) {
                 Some(r) => r,
                 None => {
@@ -287,7 +332,7 @@ pub(super) async fn serve_cached(
                     let etag: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
                     let gz = gzip(&body);
                     state.cache.put(
-                        key,
+                        key.clone(),
                         Rendered {
                             generation,
                             body: Bytes::from(body),
@@ -384,6 +429,52 @@ fn respond(r: &Rendered, headers: &HeaderMap) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn one_key_waits_for_its_rendering_other_keys_do_not() {
+        let cache = RenderCache::default();
+        let first = cache.flight("/feed.xml?q=a");
+        let turn = first.lock().await;
+        let other = cache.flight("/feed.xml?q=b");
+        assert!(
+            other.slot.try_lock().is_ok(),
+            "a distinct key renders at once"
+        );
+        let same = cache.flight("/feed.xml?q=a");
+        assert!(same.slot.try_lock().is_err(), "the same key waits");
+        drop(other);
+        drop(turn);
+        drop(first);
+        assert_eq!(
+            cache.flights.lock().unwrap().len(),
+            1,
+            "a waiter keeps the key"
+        );
+        let turn = same.lock().await;
+        drop(turn);
+        drop(same);
+        assert!(cache.flights.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_dropped_request_hands_over_the_key() {
+        let cache = Arc::new(RenderCache::default());
+        let leader = cache.flight("k");
+        let turn = leader.lock().await;
+        let waiter = {
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                let f = cache.flight("k");
+                let _turn = f.lock().await;
+            })
+        };
+        tokio::task::yield_now().await;
+        // The leader's client went away mid-render: its future is dropped.
+        drop(turn);
+        drop(leader);
+        waiter.await.unwrap();
+        assert!(cache.flights.lock().unwrap().is_empty());
+    }
 
     #[test]
     fn gzip_negotiation() {

@@ -1,0 +1,324 @@
+use std::collections::HashMap;
+
+use super::*;
+use crate::dedup;
+
+fn entry(
+    published: i64,
+    story: &str,
+    source: &str,
+    provinces: &[&str],
+    search: &str,
+) -> IndexEntry {
+    IndexEntry {
+        published,
+        source: source.into(),
+        provinces: provinces.iter().map(|p| p.to_string()).collect(),
+        story: story.into(),
+        search: search.into(),
+        fingerprint: dedup::fingerprint("", ""),
+    }
+}
+
+fn leads(c: &Catalog) -> Vec<String> {
+    c.page(&Query {
+        limit: usize::MAX,
+        ..Query::default()
+    })
+    .0
+    .into_iter()
+    .map(|(lead, _)| lead)
+    .collect()
+}
+
+#[test]
+fn an_earlier_report_takes_the_lead() {
+    let mut c = Catalog::default();
+    c.insert("b", &entry(200, "b", "s1", &[], "x"));
+    assert_eq!(leads(&c), ["b"]);
+    c.insert("a", &entry(100, "b", "s2", &[], "y"));
+    let (page, _) = c.page(&Query::default());
+    assert_eq!(page, [("a".to_string(), vec!["b".to_string()])]);
+    // Same second: the smaller id leads.
+    c.insert("0", &entry(100, "b", "s3", &[], "z"));
+    assert_eq!(leads(&c), ["0"]);
+    assert_eq!(c.members("b").unwrap(), ["b", "a", "0"]);
+}
+
+#[test]
+fn removing_the_lead_hands_the_story_to_the_next_earliest() {
+    let mut c = Catalog::default();
+    c.insert("x", &entry(300, "x", "s1", &[], ""));
+    c.insert("y", &entry(100, "x", "s1", &[], ""));
+    c.insert("z", &entry(200, "x", "s1", &[], ""));
+    c.insert("w", &entry(250, "w", "s1", &[], ""));
+    assert_eq!(leads(&c), ["w", "y"]);
+    c.remove("y");
+    assert_eq!(leads(&c), ["w", "z"]);
+    c.remove("z");
+    assert_eq!(leads(&c), ["x", "w"]);
+    c.remove("x");
+    assert_eq!(leads(&c), ["w"]);
+    assert_eq!(c.members("x"), None);
+    assert_eq!(c.len(), 1);
+}
+
+#[test]
+fn an_update_moves_an_item_between_stories_and_in_time() {
+    let mut c = Catalog::default();
+    c.insert("a", &entry(100, "a", "s1", &["p"], "old"));
+    c.insert("b", &entry(200, "a", "s1", &[], ""));
+    c.insert("a", &entry(300, "c", "s2", &["q"], "new"));
+    assert_eq!(c.story_of("a").as_deref(), Some("c"));
+    assert_eq!(leads(&c), ["a", "b"]);
+    assert_eq!(c.members("a").unwrap(), ["b"]);
+    assert_eq!(c.len(), 2);
+    assert_eq!(
+        c.source_counts(),
+        HashMap::from([("s1".into(), 1), ("s2".into(), 1)])
+    );
+    assert_eq!(c.province_counts(), HashMap::from([("q".into(), 1)]));
+    let old = Query {
+        q: Some("old".into()),
+        ..Query::default()
+    };
+    assert!(c.page(&old).0.is_empty());
+}
+
+#[test]
+fn pruning_most_items_compacts_and_keeps_the_rest() {
+    let mut c = Catalog::loading();
+    for i in 0..2_000 {
+        let story = format!("i{}", i - i % 3);
+        c.insert(
+            &format!("i{i}"),
+            &entry(i, &story, "s1", &["p", "q"], "chu de dau tu"),
+        );
+    }
+    c.finish_load();
+    let names_before = c.names.len();
+    for i in 0..1_900 {
+        c.remove(&format!("i{i}"));
+    }
+    assert_eq!(c.len(), 100);
+    assert!(c.names.len() < names_before / 4, "the interner was rebuilt");
+    assert!(c.search.len() < 100 * 20, "the search arena was rebuilt");
+    let (page, _) = c.page(&Query {
+        limit: 2,
+        ..Query::default()
+    });
+    assert_eq!(page[0].0, "i1998");
+    assert_eq!(c.members("i1998").unwrap(), ["i1998", "i1999"]);
+    assert_eq!(c.members("i1899").unwrap(), ["i1900", "i1901"]);
+    assert_eq!(c.province_counts()["p"], 100);
+}
+
+/// The catalog as it was: maps of strings, the lead found per query. Every operation
+/// of the real one is checked against it.
+#[derive(Default)]
+struct Model {
+    entries: HashMap<String, IndexEntry>,
+    stories: HashMap<String, Vec<String>>,
+}
+
+impl Model {
+    fn insert(&mut self, id: &str, e: &IndexEntry) {
+        self.remove(id);
+        self.stories
+            .entry(e.story.clone())
+            .or_default()
+            .push(id.to_string());
+        self.entries.insert(id.to_string(), e.clone());
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(old) = self.entries.remove(id)
+            && let Some(m) = self.stories.get_mut(&old.story)
+        {
+            m.retain(|x| x != id);
+            if m.is_empty() {
+                self.stories.remove(&old.story);
+            }
+        }
+    }
+
+    fn lead_of(&self, story: &str) -> Option<&str> {
+        self.stories
+            .get(story)?
+            .iter()
+            .min_by_key(|m| (self.entries[m.as_str()].published, m.as_str()))
+            .map(|s| s.as_str())
+    }
+
+    fn matches(q: &Query, members: &[&IndexEntry]) -> bool {
+        if let Some(p) = &q.province
+            && !members.iter().any(|m| m.provinces.contains(p))
+        {
+            return false;
+        }
+        if let Some(s) = &q.source
+            && !members.iter().any(|m| &m.source == s)
+        {
+            return false;
+        }
+        if let Some(t) = &q.q
+            && !members.iter().any(|m| m.search.contains(t.as_str()))
+        {
+            return false;
+        }
+        if q.cooperation {
+            let mut all: Vec<&String> = members.iter().flat_map(|m| &m.provinces).collect();
+            all.sort();
+            all.dedup();
+            if all.len() < 2 {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn page(&self, q: &Query) -> (Vec<(String, Vec<String>)>, Option<i64>) {
+        let mut order: Vec<(i64, &str)> = self
+            .entries
+            .iter()
+            .map(|(id, e)| (e.published, id.as_str()))
+            .filter(|(t, _)| *t < q.before.unwrap_or(i64::MAX))
+            .collect();
+        order.sort();
+        let mut picked: Vec<(String, Vec<String>, i64)> = Vec::new();
+        let mut next = None;
+        for (ts, id) in order.into_iter().rev() {
+            let story = &self.entries[id].story;
+            if self.lead_of(story) != Some(id) {
+                continue;
+            }
+            let members: Vec<&IndexEntry> = self.stories[story]
+                .iter()
+                .map(|m| &self.entries[m])
+                .collect();
+            if !Model::matches(q, &members) {
+                continue;
+            }
+            if picked.len() >= q.limit && picked.last().is_some_and(|p| p.2 != ts) {
+                next = picked.last().map(|p| p.2);
+                break;
+            }
+            let mut others: Vec<(i64, String)> = self.stories[story]
+                .iter()
+                .filter(|m| *m != id)
+                .map(|m| (self.entries[m].published, m.clone()))
+                .collect();
+            others.sort();
+            picked.push((
+                id.to_string(),
+                others.into_iter().map(|o| o.1).collect(),
+                ts,
+            ));
+        }
+        (picked.into_iter().map(|(l, o, _)| (l, o)).collect(), next)
+    }
+
+    fn counts(&self) -> (HashMap<String, usize>, HashMap<String, usize>) {
+        let (mut p, mut s) = (HashMap::new(), HashMap::new());
+        for e in self.entries.values() {
+            for x in &e.provinces {
+                *p.entry(x.clone()).or_insert(0) += 1;
+            }
+            *s.entry(e.source.clone()).or_insert(0) += 1;
+        }
+        (p, s)
+    }
+}
+
+fn pick<'a>(rng: &mut fastrand::Rng, list: &[&'a str]) -> &'a str {
+    list[rng.usize(..list.len())]
+}
+
+const IDS: &[&str] = &[
+    "i1", "i10", "i2", "i3", "a", "b9", "c", "i11", "z", "y", "x0", "x",
+];
+const PROVINCES: &[&str] = &["khanh-hoa", "hung-yen", "ha-noi"];
+const SOURCES: &[&str] = &["s1", "s2", "s3"];
+const WORDS: &[&str] = &["ha noi", "khanh hoa", "dau tu", "ha", "doan cong tac"];
+
+fn random_entry(rng: &mut fastrand::Rng, id: &str) -> IndexEntry {
+    let story = if rng.bool() { id } else { pick(rng, IDS) };
+    let provinces: Vec<&str> = (0..rng.usize(..4)).map(|_| pick(rng, PROVINCES)).collect();
+    let search: Vec<&str> = (0..rng.usize(..4)).map(|_| pick(rng, WORDS)).collect();
+    entry(
+        rng.i64(0..6) * 100,
+        story,
+        pick(rng, SOURCES),
+        &provinces,
+        &search.join(" "),
+    )
+}
+
+fn random_query(rng: &mut fastrand::Rng) -> Query {
+    Query {
+        province: rng
+            .bool()
+            .then(|| pick(rng, &["khanh-hoa", "hung-yen", "ha-noi", "none"]).to_string()),
+        source: (rng.u8(..4) == 0).then(|| pick(rng, &["s1", "s2", "s9"]).to_string()),
+        q: rng
+            .bool()
+            .then(|| pick(rng, &["ha", "noi kh", "", "dau tu", "vang"]).to_string()),
+        cooperation: rng.u8(..4) == 0,
+        limit: rng.usize(..5),
+        before: rng.bool().then(|| rng.i64(0..7) * 100),
+    }
+}
+
+#[test]
+fn behaves_like_the_string_catalog_it_replaced() {
+    for seed in 0..200 {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut model = Model::default();
+        let mut real = if rng.bool() {
+            Catalog::loading()
+        } else {
+            Catalog::default()
+        };
+        let loading = real.loading;
+        for step in 0..60 {
+            let id = pick(&mut rng, IDS);
+            if rng.u8(..4) == 0 {
+                model.remove(id);
+                real.remove(id);
+            } else {
+                let e = random_entry(&mut rng, id);
+                model.insert(id, &e);
+                real.insert(id, &e);
+            }
+            if loading && step == 30 {
+                real.finish_load();
+            }
+            if real.loading {
+                continue;
+            }
+            assert_eq!(real.len(), model.entries.len(), "seed {seed} step {step}");
+            for id in IDS {
+                assert_eq!(
+                    real.members(id),
+                    model.stories.get(*id).cloned(),
+                    "members of {id}, seed {seed} step {step}"
+                );
+                assert_eq!(
+                    real.story_of(id),
+                    model.entries.get(*id).map(|e| e.story.clone())
+                );
+            }
+            let (p, s) = model.counts();
+            assert_eq!(real.province_counts(), p);
+            assert_eq!(real.source_counts(), s);
+            for _ in 0..5 {
+                let q = random_query(&mut rng);
+                assert_eq!(
+                    real.page(&q),
+                    model.page(&q),
+                    "{q:?}, seed {seed} step {step}"
+                );
+            }
+        }
+    }
+}
