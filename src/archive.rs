@@ -72,37 +72,30 @@ struct Inner {
     digests: Digests,
 }
 
-/// Entry digests of the stored version of every item, so a re-poll can skip entries
-/// that would normalise to what is stored (`normalize::normalize_unseen`).
+/// How many items' stored versions came from a raw entry with each digest, so a re-poll
+/// can skip entries that would normalise to what is stored (`normalize::normalize_unseen`).
+/// Each item's own digest is in the catalog.
 #[derive(Debug, Default)]
 struct Digests {
-    /// Digest → number of items whose stored version has it.
     known: HashMap<u64, u32>,
-    of: HashMap<Box<str>, u64>,
 }
 
 impl Digests {
-    fn set(&mut self, id: &str, digest: u64) {
-        self.remove(id);
+    fn add(&mut self, digest: u64) {
         if digest != 0 {
             *self.known.entry(digest).or_insert(0) += 1;
-            self.of.insert(id.into(), digest);
         }
     }
 
-    fn remove(&mut self, id: &str) {
-        if let Some(old) = self.of.remove(id)
-            && let Some(n) = self.known.get_mut(&old)
+    fn forget(&mut self, digest: Option<u64>) {
+        if let Some(d) = digest
+            && let Some(n) = self.known.get_mut(&d)
         {
             *n -= 1;
             if *n == 0 {
-                self.known.remove(&old);
+                self.known.remove(&d);
             }
         }
-    }
-
-    fn get(&self, id: &str) -> Option<u64> {
-        self.of.get(id).copied()
     }
 }
 
@@ -135,7 +128,7 @@ impl Archive {
                     &entry.fingerprint,
                 );
             }
-            digests.set(&id, entry.digest);
+            digests.add(entry.digest);
             catalog.insert(&id, &entry);
         }
         catalog.finish_load();
@@ -257,16 +250,9 @@ impl Archive {
                         // remember this wording so the next poll skips it.
                         let known = self.inner.read().map_err(|_| poisoned())?;
                         let story = (cand.digest != 0
-                            && known.digests.get(&id) != Some(cand.digest)
+                            && known.catalog.digest_of(&id) != Some(cand.digest)
                             && !batch_items.contains_key(&id))
-                        .then(|| {
-                            known
-                                .catalog
-                                .entries
-                                .get(&id)
-                                .map(|e| e.story.clone())
-                                .unwrap_or_else(|| id.clone())
-                        });
+                        .then(|| known.catalog.story_of(&id).unwrap_or_else(|| id.clone()));
                         drop(known);
                         if let Some(story) = story {
                             let entry = index_entry(&old, &cand, story);
@@ -331,7 +317,9 @@ impl Archive {
                     &fp,
                 );
             }
-            inner.digests.set(&id, entry.digest);
+            let old = inner.catalog.digest_of(&id);
+            inner.digests.forget(old);
+            inner.digests.add(entry.digest);
             inner.catalog.insert(&id, &entry);
         }
         Ok(report)
@@ -404,9 +392,10 @@ impl Archive {
             total += self.store.prune(&ids)?;
             let mut inner = self.inner.write().map_err(|_| poisoned())?;
             for id in &ids {
+                let old = inner.catalog.digest_of(id);
+                inner.digests.forget(old);
                 inner.catalog.remove(id);
                 inner.stories.remove(id);
-                inner.digests.remove(id);
             }
         }
         Ok(total)

@@ -34,6 +34,8 @@ struct Entry {
     story: u32,
     /// The next member of the same story, in insertion order.
     next: u32,
+    /// `IndexEntry::digest` of the stored version.
+    digest: u64,
 }
 
 const EMPTY: Entry = Entry {
@@ -45,6 +47,7 @@ const EMPTY: Entry = Entry {
     source: NONE,
     story: NONE,
     next: NONE,
+    digest: 0,
 };
 
 /// A story's members as a list threaded through `Entry::next`, and its lead.
@@ -159,7 +162,21 @@ impl Catalog {
 
     pub(super) fn insert(&mut self, id: &str, e: &IndexEntry) {
         let provinces: Vec<&str> = e.provinces.iter().map(String::as_str).collect();
-        self.add(id, &e.story, &e.source, e.published, &provinces, &e.search);
+        self.add(
+            id,
+            &e.story,
+            &e.source,
+            e.published,
+            &provinces,
+            &e.search,
+            e.digest,
+        );
+    }
+
+    /// The entry digest of an item's stored version (0 for records written before
+    /// digests existed).
+    pub(super) fn digest_of(&self, id: &str) -> Option<u64> {
+        self.live_sym(id).map(|s| self.entry(s).digest)
     }
 
     fn add(
@@ -170,6 +187,7 @@ impl Catalog {
         published: i64,
         provinces: &[&str],
         search: &str,
+        digest: u64,
     ) {
         self.remove(id);
         let sym = self.names.intern(id);
@@ -195,6 +213,7 @@ impl Catalog {
             source,
             story,
             next: NONE,
+            digest,
         };
         self.live += 1;
 
@@ -310,6 +329,7 @@ impl Catalog {
                     e.published,
                     &provinces,
                     self.search_text(e),
+                    e.digest,
                 );
             }
         }

@@ -17,6 +17,7 @@ fn entry(
         story: story.into(),
         search: search.into(),
         fingerprint: dedup::fingerprint("", ""),
+        digest: 0,
     }
 }
 
@@ -90,10 +91,9 @@ fn pruning_most_items_compacts_and_keeps_the_rest() {
     let mut c = Catalog::loading();
     for i in 0..2_000 {
         let story = format!("i{}", i - i % 3);
-        c.insert(
-            &format!("i{i}"),
-            &entry(i, &story, "s1", &["p", "q"], "chu de dau tu"),
-        );
+        let mut e = entry(i, &story, "s1", &["p", "q"], "chu de dau tu");
+        e.digest = 7_000 + i as u64;
+        c.insert(&format!("i{i}"), &e);
     }
     c.finish_load();
     let names_before = c.names.len();
@@ -111,6 +111,12 @@ fn pruning_most_items_compacts_and_keeps_the_rest() {
     assert_eq!(c.members("i1998").unwrap(), ["i1998", "i1999"]);
     assert_eq!(c.members("i1899").unwrap(), ["i1900", "i1901"]);
     assert_eq!(c.province_counts()["p"], 100);
+    assert_eq!(
+        c.digest_of("i1998"),
+        Some(8_998),
+        "digests survive compaction"
+    );
+    assert_eq!(c.digest_of("i5"), None, "removed");
 }
 
 /// The catalog as it was: maps of strings, the lead found per query. Every operation
