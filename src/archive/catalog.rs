@@ -50,6 +50,16 @@ const EMPTY: Entry = Entry {
     digest: 0,
 };
 
+/// What an entry holds besides its id and story, as `add` takes it.
+#[derive(Clone, Copy)]
+struct Fields<'a> {
+    source: &'a str,
+    published: i64,
+    provinces: &'a [&'a str],
+    search: &'a str,
+    digest: u64,
+}
+
 /// A story's members as a list threaded through `Entry::next`, and its lead.
 #[derive(Debug, Clone, Copy)]
 struct StoryRec {
@@ -165,11 +175,13 @@ impl Catalog {
         self.add(
             id,
             &e.story,
-            &e.source,
-            e.published,
-            &provinces,
-            &e.search,
-            e.digest,
+            &Fields {
+                source: &e.source,
+                published: e.published,
+                provinces: &provinces,
+                search: &e.search,
+                digest: e.digest,
+            },
         );
     }
 
@@ -179,16 +191,14 @@ impl Catalog {
         self.live_sym(id).map(|s| self.entry(s).digest)
     }
 
-    fn add(
-        &mut self,
-        id: &str,
-        story: &str,
-        source: &str,
-        published: i64,
-        provinces: &[&str],
-        search: &str,
-        digest: u64,
-    ) {
+    fn add(&mut self, id: &str, story: &str, f: &Fields<'_>) {
+        let Fields {
+            source,
+            published,
+            provinces,
+            search,
+            digest,
+        } = *f;
         self.remove(id);
         let sym = self.names.intern(id);
         let story = self.names.intern(story);
@@ -325,11 +335,13 @@ impl Catalog {
                 fresh.add(
                     self.names.get(m),
                     self.names.get(e.story),
-                    self.sources.get(e.source),
-                    e.published,
-                    &provinces,
-                    self.search_text(e),
-                    e.digest,
+                    &Fields {
+                        source: self.sources.get(e.source),
+                        published: e.published,
+                        provinces: &provinces,
+                        search: self.search_text(e),
+                        digest: e.digest,
+                    },
                 );
             }
         }
