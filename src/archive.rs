@@ -114,11 +114,11 @@ impl Archive {
     /// Build the in-memory indexes from the store's compact index tree.
     pub fn new(store: Arc<dyn Store>) -> Result<Archive, StoreError> {
         let mut catalog = Catalog::loading();
-        let mut stories = StoryIndex::new();
+        let mut stories = StoryIndex::loading();
         let mut digests = Digests::default();
         // Every item goes into the story index, whatever its age: sources backfill and
         // late reports of old events must still find their story after a restart.
-        for (id, entry) in store.index_entries()? {
+        store.for_each_index_entry(&mut |id, entry| {
             if let Some(published) = DateTime::from_timestamp(entry.published, 0) {
                 stories.insert(
                     &id,
@@ -130,8 +130,9 @@ impl Archive {
             }
             digests.add(entry.digest);
             catalog.insert(&id, &entry);
-        }
+        })?;
         catalog.finish_load();
+        stories.finish_load();
         Ok(Archive {
             store,
             inner: RwLock::new(Inner {

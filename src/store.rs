@@ -110,8 +110,10 @@ pub trait Store: Send + Sync + 'static {
     fn all_source_states(&self) -> Result<Vec<(String, SourceState)>>;
     /// Commit a batch atomically and make it durable.
     fn commit(&self, batch: Batch) -> Result<()>;
-    /// Every index entry, for rebuilding in-memory indexes at start-up.
-    fn index_entries(&self) -> Result<Vec<(String, IndexEntry)>>;
+    /// Every index entry, for rebuilding in-memory indexes at start-up. One at a time,
+    /// not as one Vec: at 100k items a Vec held ~100 MiB of strings at once, which the
+    /// allocator kept as resident memory long after start-up.
+    fn for_each_index_entry(&self, f: &mut dyn FnMut(String, IndexEntry)) -> Result<()>;
     /// Ids of items published before `before`, oldest first, at most `limit`.
     fn older_than(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<String>>;
     /// Remove items, keeping their dedup keys as tombstones.
@@ -352,17 +354,15 @@ impl Store for SledStore {
         Ok(())
     }
 
-    fn index_entries(&self) -> Result<Vec<(String, IndexEntry)>> {
-        // Not `idx.len()`: in sled that is a full scan of its own.
-        let mut out = Vec::new();
+    fn for_each_index_entry(&self, f: &mut dyn FnMut(String, IndexEntry)) -> Result<()> {
         for kv in self.idx.iter() {
             let (k, v) = kv?;
-            out.push((
+            f(
                 String::from_utf8_lossy(&k).into_owned(),
                 decode("idx", &k, &v)?,
-            ));
+            );
         }
-        Ok(out)
+        Ok(())
     }
 
     fn older_than(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<String>> {

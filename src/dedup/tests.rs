@@ -479,6 +479,8 @@ fn posting_lists_agree_with_a_full_scan_on_generated_news() {
     let base = 1_790_000_000i64;
     let zone = crate::model::vn_offset();
     let mut idx = StoryIndex::new();
+    // The same items loaded in bulk, as at start-up: tails merged once at the end.
+    let mut loaded = StoryIndex::loading();
     let mut items: Vec<Stored> = Vec::new();
     for k in 0..2_000usize {
         let (source, item) = (k / 5, k % 5);
@@ -487,8 +489,10 @@ fn posting_lists_agree_with_a_full_scan_on_generated_news() {
         let fp = fingerprint(&g.title, &g.summary);
         let (id, src) = (format!("i{k:05}"), format!("s{source}"));
         idx.insert(&id, &id, &src, when, &fp);
+        loaded.insert(&id, &id, &src, when, &fp);
         items.push((id, src, when, fp));
     }
+    loaded.finish_load();
     let mut matched = 0;
     let mut probes = 0;
     for p in 0..400usize {
@@ -498,6 +502,11 @@ fn posting_lists_agree_with_a_full_scan_on_generated_news() {
         let want = exhaustive(&items, "probe", when, &fp);
         let got = idx.find_scored("probe", when, &fp);
         assert_eq!(got, want, "probe {p}: {:?}", g.title);
+        assert_eq!(
+            loaded.find_scored("probe", when, &fp),
+            want,
+            "bulk-loaded, probe {p}"
+        );
         probes += 1;
         matched += usize::from(want.is_some());
     }
