@@ -265,7 +265,8 @@ pub struct Signals {
     pub jaccard: f64,
     /// Estimated share of the smaller text found in the larger one.
     pub containment: f64,
-    /// Shared names / names of the item with fewer, when both have names.
+    /// Shared names / names of the item with fewer (counted as at least two), when both
+    /// have names.
     pub names: Option<f64>,
     /// Both name months/quarters, none in common ("tháng 8" vs "tháng 9").
     pub period_conflict: bool,
