@@ -69,34 +69,6 @@ pub struct Page {
 struct Inner {
     catalog: Catalog,
     stories: StoryIndex,
-    digests: Digests,
-}
-
-/// How many items' stored versions came from a raw entry with each digest, so a re-poll
-/// can skip entries that would normalise to what is stored (`normalize::normalize_unseen`).
-/// Each item's own digest is in the catalog.
-#[derive(Debug, Default)]
-struct Digests {
-    known: HashMap<u64, u32>,
-}
-
-impl Digests {
-    fn add(&mut self, digest: u64) {
-        if digest != 0 {
-            *self.known.entry(digest).or_insert(0) += 1;
-        }
-    }
-
-    fn forget(&mut self, digest: Option<u64>) {
-        if let Some(d) = digest
-            && let Some(n) = self.known.get_mut(&d)
-        {
-            *n -= 1;
-            if *n == 0 {
-                self.known.remove(&d);
-            }
-        }
-    }
 }
 
 pub struct Archive {
@@ -115,7 +87,6 @@ impl Archive {
     pub fn new(store: Arc<dyn Store>) -> Result<Archive, StoreError> {
         let mut catalog = Catalog::loading();
         let mut stories = StoryIndex::loading();
-        let mut digests = Digests::default();
         // Every item goes into the story index, whatever its age: sources backfill and
         // late reports of old events must still find their story after a restart.
         store.for_each_index_entry(&mut |id, entry| {
@@ -128,18 +99,13 @@ impl Archive {
                     &entry.fingerprint,
                 );
             }
-            digests.add(entry.digest);
             catalog.insert(&id, &entry);
         })?;
         catalog.finish_load();
         stories.finish_load();
         Ok(Archive {
             store,
-            inner: RwLock::new(Inner {
-                catalog,
-                stories,
-                digests,
-            }),
+            inner: RwLock::new(Inner { catalog, stories }),
             write: std::sync::Mutex::new(()),
         })
     }
@@ -172,7 +138,7 @@ impl Archive {
     pub fn knows_entry(&self, digest: u64) -> bool {
         self.inner
             .read()
-            .is_ok_and(|i| i.digests.known.contains_key(&digest))
+            .is_ok_and(|i| i.catalog.knows_digest(digest))
     }
 
     /// Ingest one poll's candidates and the source's new state as one transaction.
@@ -318,9 +284,6 @@ impl Archive {
                     &fp,
                 );
             }
-            let old = inner.catalog.digest_of(&id);
-            inner.digests.forget(old);
-            inner.digests.add(entry.digest);
             inner.catalog.insert(&id, &entry);
         }
         Ok(report)
@@ -393,8 +356,6 @@ impl Archive {
             total += self.store.prune(&ids)?;
             let mut inner = self.inner.write().map_err(|_| poisoned())?;
             for id in &ids {
-                let old = inner.catalog.digest_of(id);
-                inner.digests.forget(old);
                 inner.catalog.remove(id);
                 inner.stories.remove(id);
             }

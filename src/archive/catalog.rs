@@ -94,6 +94,8 @@ pub(super) struct Catalog {
     /// Arena bytes and province slots no live entry points at (replaced or removed).
     dead_search: usize,
     dead_provinces: usize,
+    /// How many live entries carry each non-zero digest (`Archive::knows_entry`).
+    digests: HashMap<u64, u32>,
 }
 
 impl Catalog {
@@ -185,6 +187,11 @@ impl Catalog {
         );
     }
 
+    /// True when some live entry's stored version has this digest.
+    pub(super) fn knows_digest(&self, digest: u64) -> bool {
+        self.digests.contains_key(&digest)
+    }
+
     /// The entry digest of an item's stored version (0 for records written before
     /// digests existed).
     pub(super) fn digest_of(&self, id: &str) -> Option<u64> {
@@ -226,6 +233,9 @@ impl Catalog {
             digest,
         };
         self.live += 1;
+        if digest != 0 {
+            *self.digests.entry(digest).or_insert(0) += 1;
+        }
 
         let rec = self.stories[story as usize];
         match rec.tail {
@@ -272,6 +282,12 @@ impl Catalog {
         }
         self.entries[sym as usize] = EMPTY;
         self.live -= 1;
+        if let Some(n) = self.digests.get_mut(&e.digest) {
+            *n -= 1;
+            if *n == 0 {
+                self.digests.remove(&e.digest);
+            }
+        }
         self.dead_search += e.search_len;
         self.dead_provinces += e.provinces_len;
         self.maybe_compact();

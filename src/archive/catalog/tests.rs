@@ -117,6 +117,7 @@ fn pruning_most_items_compacts_and_keeps_the_rest() {
         "digests survive compaction"
     );
     assert_eq!(c.digest_of("i5"), None, "removed");
+    assert!(c.knows_digest(8_998) && !c.knows_digest(7_005));
 }
 
 /// The catalog as it was: maps of strings, the lead found per query. Every operation
