@@ -1,6 +1,8 @@
 //! The `zonewire` command line (design.md "CLI contract"). Parsing and reporting only:
 //! the work is in the library.
 
+mod cmd;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -392,8 +394,8 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             source,
             preset,
             allow_private,
-        } => probe(&url, &config.config, source, preset, allow_private).await,
-        Command::Opml { command } => opml(command),
+        } => cmd::probe(&url, &config.config, source, preset, allow_private).await,
+        Command::Opml { command } => cmd::opml(command),
         Command::Reload(c) => {
             let config = Config::load(&c.config)?;
             let url = format!("http://{}/admin/reload", config.server.listen);
@@ -428,62 +430,6 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
     }
 }
 
-fn opml(command: OpmlCommand) -> Result<(), Failure> {
-    use std::io::IsTerminal;
-    use zonewire::opml::ImportLine;
-    match command {
-        OpmlCommand::Export { config, output } => {
-            let config = Config::load(&config.config)?;
-            let infos: Vec<_> = config.sources.iter().map(|s| s.info()).collect();
-            let xml = zonewire::render::opml(&config.server.title, &config.server.base_url, &infos);
-            write_output(output, xml.as_bytes())
-        }
-        OpmlCommand::Import { file, config } => {
-            let config = Config::load(&config.config)?;
-            let bar = std::io::stderr().is_terminal().then(|| {
-                let bar = indicatif::ProgressBar::new(0);
-                bar.set_style(
-                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} outlines")
-                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-                );
-                bar
-            });
-            let lines = zonewire::opml::import(&config, &file, |done, total| match &bar {
-                Some(bar) => {
-                    bar.set_length(total as u64);
-                    bar.set_position(done as u64);
-                }
-                // Not a terminal: a plain line now and then, for logs.
-                None if done % 500 == 0 || done == total => eprintln!("{done}/{total} outlines"),
-                None => {}
-            })
-            .map_err(|e| Failure::Input(e.to_string()))?;
-            if let Some(bar) = bar {
-                bar.finish_and_clear();
-            }
-            let mut added = 0;
-            for line in &lines {
-                match line {
-                    ImportLine::Added { id, url } => {
-                        added += 1;
-                        println!("added      {id}  {url}");
-                    }
-                    ImportLine::Duplicate { url, reason } => {
-                        println!("duplicate  {url}  ({reason})")
-                    }
-                    ImportLine::Invalid { url, reason } => println!("invalid    {url}  ({reason})"),
-                }
-            }
-            println!(
-                "{added} of {} outlines added to {}; run `zonewire reload` (or send SIGHUP) to poll them",
-                lines.len(),
-                config.path.display()
-            );
-            Ok(())
-        }
-    }
-}
-
 fn write_output(output: Option<PathBuf>, body: &[u8]) -> Result<(), Failure> {
     match output {
         Some(path) => std::fs::write(&path, body)
@@ -495,106 +441,4 @@ fn write_output(output: Option<PathBuf>, body: &[u8]) -> Result<(), Failure> {
                 .map_err(|e| Failure::Runtime(format!("cannot write output: {e}")))
         }
     }
-}
-
-async fn probe(
-    url: &str,
-    config_path: &std::path::Path,
-    source: Option<String>,
-    preset: Option<String>,
-    allow_private: bool,
-) -> Result<(), Failure> {
-    use zonewire::extract::{self, HtmlConfig, HtmlRules};
-    let config = if config_path.exists() {
-        Some(Config::load(config_path)?)
-    } else {
-        None
-    };
-    let url = url::Url::parse(url).map_err(|e| Failure::Input(format!("bad URL {url:?}: {e}")))?;
-    let mut fetch_cfg = config
-        .as_ref()
-        .map(|c| c.poll.fetch.clone())
-        .unwrap_or_default();
-    fetch_cfg.allow_private |= allow_private;
-    let rules = match (&source, &preset) {
-        (Some(id), _) => {
-            let cfg = config
-                .as_ref()
-                .ok_or_else(|| Failure::Input("--source needs a config".into()))?;
-            let s = cfg
-                .source(id)
-                .ok_or_else(|| Failure::Input(format!("unknown source id {id:?}")))?;
-            Some(s.html.clone().ok_or_else(|| {
-                Failure::Input(format!("source {id:?} has no [source.html] selectors"))
-            })?)
-        }
-        (None, Some(p)) => Some(
-            HtmlRules::compile(&HtmlConfig {
-                preset: Some(p.clone()),
-                ..HtmlConfig::default()
-            })
-            .map_err(|e| Failure::Input(e.to_string()))?,
-        ),
-        (None, None) => None,
-    };
-    let fetcher =
-        zonewire::fetch::Fetcher::new(fetch_cfg).map_err(|e| Failure::Runtime(e.to_string()))?;
-    let req = zonewire::fetch::FetchRequest {
-        url: url.clone(),
-        etag: None,
-        last_modified: None,
-        insecure_tls: false,
-    };
-    let page = match fetcher.fetch(&req).await {
-        Ok(zonewire::fetch::FetchOutcome::Fetched(f)) => f,
-        Ok(_) => return Err(Failure::Runtime("server answered 304".into())),
-        Err(e) => return Err(Failure::Runtime(format!("{url}: {e}"))),
-    };
-    let cs = page
-        .content_type
-        .as_deref()
-        .and_then(zonewire::charset::charset_from_content_type);
-    let html = zonewire::charset::decode_text(&page.body, cs.as_deref());
-    let now = chrono::Utc::now().with_timezone(&zonewire::model::vn_offset());
-    for link in extract::feed_links(&html, &page.final_url) {
-        println!("feed advertised: {link}");
-    }
-    match rules {
-        Some(rules) => {
-            let entries = extract::extract_list(&html, &page.final_url, &rules, now)
-                .map_err(|e| Failure::Runtime(e.to_string()))?;
-            println!("{} items", entries.len());
-            for e in entries {
-                println!(
-                    "- {}\n  link: {}\n  date: {}",
-                    e.title,
-                    e.link.unwrap_or_default(),
-                    e.published
-                        .map(|d| d.to_rfc3339())
-                        .or(e.unparsed_date.map(|u| format!("unparsed {u:?}")))
-                        .unwrap_or_else(|| "-".into())
-                );
-            }
-        }
-        None => {
-            let suggestions = extract::suggest(&html, &page.final_url);
-            if suggestions.is_empty() {
-                println!("no repeated link blocks found on {}", page.final_url);
-            }
-            for (i, s) in suggestions.iter().take(3).enumerate() {
-                println!("suggestion {} ({} items):", i + 1, s.count);
-                println!(
-                    "  [source.html]\n  item = {:?}\n  title = {:?}\n  link = {:?}",
-                    s.item, s.title, s.link
-                );
-                if let Some(d) = &s.date {
-                    println!("  date = {d:?}");
-                }
-                for (title, link) in &s.samples {
-                    println!("    e.g. {title} → {link}");
-                }
-            }
-        }
-    }
-    Ok(())
 }
