@@ -325,6 +325,7 @@ impl TestServer {
             .len()
     }
 
+    /// Requests read but not yet answered (a gated request counts until its gate opens).
     pub fn in_flight(&self) -> usize {
         self.state.in_flight.load(Ordering::SeqCst)
     }
@@ -351,7 +352,7 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>) {
     let Some(request) = read_request(&mut stream).await else {
         return;
     };
-    let _request = Gauge::enter(&state.in_flight, &state.max_in_flight);
+    let request_gauge = Gauge::enter(&state.in_flight, &state.max_in_flight);
     state
         .requests
         .lock()
@@ -373,6 +374,11 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>) {
     if let Some(gate) = &reply.gate {
         gate.wait().await;
     }
+    // The request stops counting before its answer goes out: once the client has read
+    // the last byte it may release its slot and send the next request, and that one
+    // must not overlap a finished request whose task has not been scheduled to exit yet.
+    // The gauge then always sits inside the client's slot, so "max in flight" is exact.
+    drop(request_gauge);
     if reply.drop_connection {
         return;
     }
