@@ -11,7 +11,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicIsize, Ordering};
 
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -60,7 +60,6 @@ const SPACING: i64 = 730 * 86_400 / 100;
 struct MemStore {
     entries: Vec<(String, IndexEntry)>,
     items: HashMap<String, Item>,
-    generation: AtomicU64,
 }
 
 impl Store for MemStore {
@@ -80,7 +79,6 @@ impl Store for MemStore {
         Ok(Vec::new())
     }
     fn commit(&self, _batch: Batch) -> Result<(), StoreError> {
-        self.generation.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
     fn for_each_index_entry(
@@ -97,9 +95,6 @@ impl Store for MemStore {
     }
     fn prune(&self, _ids: &[String]) -> Result<usize, StoreError> {
         Ok(0)
-    }
-    fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Relaxed)
     }
     fn size_on_disk(&self) -> Result<u64, StoreError> {
         Ok(0)
@@ -194,11 +189,7 @@ fn build_store() -> MemStore {
             },
         );
     }
-    MemStore {
-        entries,
-        items,
-        generation: AtomicU64::new(0),
-    }
+    MemStore { entries, items }
 }
 
 fn rss_kib() -> Option<u64> {

@@ -6,6 +6,7 @@
 mod catalog;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -76,6 +77,8 @@ pub struct Archive {
     inner: RwLock<Inner>,
     /// Serialises ingestion: dedup decisions read, then write, and must not interleave.
     write: std::sync::Mutex<()>,
+    /// Bumped once the catalog shows a change to items (see [`Archive::generation`]).
+    generation: AtomicU64,
 }
 
 fn poisoned() -> StoreError {
@@ -107,11 +110,20 @@ impl Archive {
             store,
             inner: RwLock::new(Inner { catalog, stories }),
             write: std::sync::Mutex::new(()),
+            generation: AtomicU64::new(0),
         })
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// Changes every time what [`Archive::query`] answers may have changed. It moves only
+    /// after the catalog has taken the change, so that a render keyed by it never holds
+    /// an answer older than its key (the store's own counter moved before the catalog did,
+    /// and a render made in between stayed cached without the new items).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     pub fn len(&self) -> usize {
@@ -272,6 +284,7 @@ impl Archive {
         self.store.commit(batch)?;
 
         // Only what is durable becomes visible.
+        let changed = !new_index.is_empty();
         let mut inner = self.inner.write().map_err(|_| poisoned())?;
         for (id, entry, fp) in new_index {
             if let Some(published) = DateTime::from_timestamp(entry.published, 0) {
@@ -285,6 +298,10 @@ impl Archive {
                 );
             }
             inner.catalog.insert(&id, &entry);
+        }
+        drop(inner);
+        if changed {
+            self.generation.fetch_add(1, Ordering::SeqCst);
         }
         Ok(report)
     }
@@ -359,6 +376,7 @@ impl Archive {
                 inner.catalog.remove(id);
                 inner.stories.remove(id);
             }
+            self.generation.fetch_add(1, Ordering::SeqCst);
         }
         Ok(total)
     }
@@ -415,3 +433,6 @@ fn apply_update(old: &Item, cand: &Candidate) -> Option<Item> {
     item.updated = Some(new.first_seen);
     Some(item)
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,7 +4,7 @@
 //! Trees (design.md "Store"): `items` (id → record), `by_time` (published BE + id → ()),
 //! `keys` (dedup key → id; kept after pruning as tombstones), `stories` (story id → member
 //! ids), `idx` (id → compact index entry, what the in-memory catalog is rebuilt from),
-//! `sources` (source id → state), `meta` (schema version, change counter).
+//! `sources` (source id → state), `meta` (schema version).
 //! One poll's writes commit in one transaction, then `flush()`.
 
 use std::path::{Path, PathBuf};
@@ -118,8 +118,6 @@ pub trait Store: Send + Sync + 'static {
     fn older_than(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<String>>;
     /// Remove items, keeping their dedup keys as tombstones.
     fn prune(&self, ids: &[String]) -> Result<usize>;
-    /// Monotonic counter bumped by every commit that changed items.
-    fn generation(&self) -> u64;
     fn size_on_disk(&self) -> Result<u64>;
     fn item_count(&self) -> usize;
     fn flush(&self) -> Result<()>;
@@ -134,7 +132,6 @@ pub struct SledStore {
     idx: sled::Tree,
     sources: sled::Tree,
     meta: sled::Tree,
-    generation: std::sync::atomic::AtomicU64,
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
@@ -201,7 +198,6 @@ impl SledStore {
             idx: tree("idx")?,
             sources: tree("sources")?,
             meta: tree("meta")?,
-            generation: std::sync::atomic::AtomicU64::new(0),
             db,
         };
         match store.meta.get("schema")? {
@@ -216,14 +212,6 @@ impl SledStore {
                 )));
             }
         }
-        let generation = store
-            .meta
-            .get("generation")?
-            .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes))
-            .unwrap_or(0);
-        store
-            .generation
-            .store(generation, std::sync::atomic::Ordering::SeqCst);
         Ok(store)
     }
 }
@@ -278,7 +266,6 @@ impl Store for SledStore {
         if batch.is_empty() {
             return Ok(());
         }
-        let changes_items = !batch.items.is_empty() || !batch.stories.is_empty();
         // Serialise outside the transaction: the closure may run more than once.
         let mut items = Vec::with_capacity(batch.items.len());
         for item in &batch.items {
@@ -296,7 +283,6 @@ impl Store for SledStore {
             Some((id, st)) => Some((id.clone(), encode(st)?)),
             None => None,
         };
-        let next_gen = self.generation() + u64::from(changes_items);
         let result: std::result::Result<(), TransactionError<StoreError>> = (
             &self.items,
             &self.by_time,
@@ -304,53 +290,43 @@ impl Store for SledStore {
             &self.stories,
             &self.idx,
             &self.sources,
-            &self.meta,
         )
-            .transaction(
-                |(t_items, t_time, t_keys, t_stories, t_idx, t_sources, t_meta)| {
-                    for (id, bytes, published) in &items {
-                        let stored = if batch.fresh.contains(id) {
-                            None
-                        } else {
-                            t_items.get(id.as_bytes())?
-                        };
-                        if let Some(old) = stored {
-                            // An update may move the item in time: drop its old time key.
-                            let old: Item = decode("items", id.as_bytes(), &old)
-                                .map_err(ConflictableTransactionError::Abort)?;
-                            t_time.remove(time_key(old.published.timestamp(), id))?;
-                        }
-                        t_items.insert(id.as_bytes(), bytes.as_slice())?;
-                        t_time.insert(time_key(*published, id), &[])?;
+            .transaction(|(t_items, t_time, t_keys, t_stories, t_idx, t_sources)| {
+                for (id, bytes, published) in &items {
+                    let stored = if batch.fresh.contains(id) {
+                        None
+                    } else {
+                        t_items.get(id.as_bytes())?
+                    };
+                    if let Some(old) = stored {
+                        // An update may move the item in time: drop its old time key.
+                        let old: Item = decode("items", id.as_bytes(), &old)
+                            .map_err(ConflictableTransactionError::Abort)?;
+                        t_time.remove(time_key(old.published.timestamp(), id))?;
                     }
-                    for (key, id) in &batch.keys {
-                        t_keys.insert(key.as_bytes(), id.as_bytes())?;
-                    }
-                    for (id, bytes) in &stories {
-                        t_stories.insert(id.as_bytes(), bytes.as_slice())?;
-                    }
-                    for (id, bytes) in &index {
-                        t_idx.insert(id.as_bytes(), bytes.as_slice())?;
-                    }
-                    if let Some((id, bytes)) = &source_state {
-                        t_sources.insert(id.as_bytes(), bytes.as_slice())?;
-                    }
-                    if changes_items {
-                        t_meta.insert("generation", &next_gen.to_be_bytes())?;
-                    }
-                    Ok(())
-                },
-            );
+                    t_items.insert(id.as_bytes(), bytes.as_slice())?;
+                    t_time.insert(time_key(*published, id), &[])?;
+                }
+                for (key, id) in &batch.keys {
+                    t_keys.insert(key.as_bytes(), id.as_bytes())?;
+                }
+                for (id, bytes) in &stories {
+                    t_stories.insert(id.as_bytes(), bytes.as_slice())?;
+                }
+                for (id, bytes) in &index {
+                    t_idx.insert(id.as_bytes(), bytes.as_slice())?;
+                }
+                if let Some((id, bytes)) = &source_state {
+                    t_sources.insert(id.as_bytes(), bytes.as_slice())?;
+                }
+                Ok(())
+            });
         match result {
             Ok(()) => {}
             Err(TransactionError::Abort(e)) => return Err(e),
             Err(TransactionError::Storage(e)) => return Err(e.into()),
         }
         self.flush()?;
-        if changes_items {
-            self.generation
-                .store(next_gen, std::sync::atomic::Ordering::SeqCst);
-        }
         Ok(())
     }
 
@@ -401,18 +377,8 @@ impl Store for SledStore {
             self.items.remove(id.as_bytes())?;
             removed += 1;
         }
-        if removed > 0 {
-            let next = self.generation() + 1;
-            self.meta.insert("generation", &next.to_be_bytes())?;
-            self.generation
-                .store(next, std::sync::atomic::Ordering::SeqCst);
-        }
         self.flush()?;
         Ok(removed)
-    }
-
-    fn generation(&self) -> u64 {
-        self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn size_on_disk(&self) -> Result<u64> {

@@ -288,7 +288,7 @@ pub(super) async fn serve_cached(
     };
     // `before` is part of the key through the raw query; the self link echoes it exactly.
     let key = format!("{}?{}", format.path(), raw.as_deref().unwrap_or(""));
-    let generation = state.archive.store().generation();
+    let generation = state.archive.generation();
     let cache_metric = |result: &str| {
         crate::metrics::get()
             .render_cache

@@ -1,0 +1,76 @@
+//! What the archive shows readers, and when it says so.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use url::Url;
+
+use super::*;
+use crate::model::{RawEntry, vn_offset};
+use crate::normalize::normalize;
+use crate::store::SledStore;
+
+const KH_TITLE: &str = "ĐOÀN CÔNG TÁC BAN QUẢN LÝ CÁC KHU CÔNG NGHIỆP TỈNH HƯNG YÊN ĐẾN THĂM, LÀM VIỆC TẠI BAN QUẢN LÝ KHU KINH TẾ VÀ KHU CÔNG NGHIỆP TỈNH KHÁNH HÒA";
+const KH_LEAD: &str = "Ngày 06/9/2025, Đoàn Công tác của Ban Quản lý các Khu công nghiệp tỉnh Hưng Yên do ông Hoàng Văn Mai – Phó Trưởng Ban Quản lý làm Trưởng đoàn đến làm việc tại Ban Quản lý Khu kinh tế và Khu công nghiệp tỉnh Khánh Hòa để tham quan, học tập, trao đổi kinh nghiệm trong công tác quản lý các khu công nghiệp.";
+fn when(y: i32, m: u32, d: u32) -> DateTime<chrono::FixedOffset> {
+    vn_offset().with_ymd_and_hms(y, m, d, 9, 0, 0).unwrap()
+}
+
+fn candidate(source: &str, link: &str, title: &str, lead: &str, day: u32) -> Candidate {
+    let base = Url::parse(link).unwrap();
+    let entry = RawEntry {
+        title: title.into(),
+        link: Some(link.into()),
+        published: Some(when(2025, 9, day)),
+        summary: Some(lead.into()),
+        ..RawEntry::default()
+    };
+    let now = Utc.with_ymd_and_hms(2025, 9, 10, 0, 0, 0).unwrap();
+    normalize(entry, source, None, &base, now).unwrap()
+}
+
+fn kh() -> Candidate {
+    candidate(
+        "khanhhoa",
+        "https://bqlkktkcn.khanhhoa.gov.vn/tin/doan-hung-yen.html",
+        KH_TITLE,
+        KH_LEAD,
+        6,
+    )
+}
+
+fn archive() -> (tempfile::TempDir, Archive) {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SledStore::open(&dir.path().join("db")).unwrap());
+    (dir, Archive::new(store).unwrap())
+}
+
+fn story_sizes(archive: &Archive) -> Vec<usize> {
+    let page = archive.query(&Query::default()).unwrap();
+    page.stories.iter().map(|s| 1 + s.others.len()).collect()
+}
+
+#[test]
+fn the_generation_moves_with_what_queries_answer() {
+    let (_dir, archive) = archive();
+    let g0 = archive.generation();
+    archive
+        .ingest("khanhhoa", vec![kh()], SourceState::default())
+        .unwrap();
+    let g1 = archive.generation();
+    assert!(g1 > g0);
+    assert_eq!(story_sizes(&archive), vec![1]);
+    // The same entry again changes nothing a reader sees.
+    let again = archive
+        .ingest("khanhhoa", vec![kh()], SourceState::default())
+        .unwrap();
+    assert_eq!(again.unchanged, 1);
+    archive
+        .put_source_state("khanhhoa", SourceState::default())
+        .unwrap();
+    assert_eq!(archive.generation(), g1);
+    let cutoff = Utc.with_ymd_and_hms(2025, 9, 7, 0, 0, 0).unwrap();
+    assert_eq!(archive.prune_before(cutoff).unwrap(), 1);
+    assert!(archive.generation() > g1);
+    assert!(story_sizes(&archive).is_empty());
+}
