@@ -28,9 +28,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, FixedOffset};
 
+use super::postings::{Postings, band_keys};
+
 use super::fingerprint::{
     FP_VERSION, Fingerprint, FpRef, SLOTS, name_share, score, score_upper_bound, signals_ref,
-    similarity_at_least, similarity_at_least_sharing, sketch, sketch_equal, splitmix64,
+    similarity_at_least, similarity_at_least_sharing, sketch, sketch_equal,
 };
 
 /// Similarity at or above which two reports from different sources are one story.
@@ -41,10 +43,6 @@ pub const DEFAULT_THRESHOLD: f64 = 0.5;
 /// story: boards often publish a visit two or three days after it happened.
 pub const DEFAULT_WINDOW_DAYS: u32 = 3;
 
-/// Slots per band. Two, so that a pair with a text overlap just high enough to pass
-/// without shared names still shares a band with near certainty (module docs).
-const ROWS: usize = 2;
-const BANDS: usize = SLOTS / ROWS;
 /// Fewest equal MinHash slots a pair needs to reach [`DEFAULT_THRESHOLD`] when both carry
 /// names and share none: the score is then at most `0.85 · 0.6 · text + 0.15`, so text
 /// must reach 0.686; with containment at its maximum of 1 that needs a Jaccard estimate of
@@ -115,80 +113,6 @@ struct Day {
     bands: Postings,
     /// Comparable named items not yet in `names`/`bands`.
     tail: Vec<u32>,
-}
-
-fn band_key(band: usize, mh: &[u16]) -> u32 {
-    let a = u64::from(mh[band * ROWS]);
-    let b = u64::from(mh[band * ROWS + 1]);
-    let h = splitmix64(((band as u64) << 32) | (a << 16) | b);
-    (h >> 32) as u32
-}
-
-fn band_keys(mh: &[u16]) -> impl Iterator<Item = u32> + '_ {
-    (0..BANDS).map(move |b| band_key(b, mh))
-}
-
-/// Sorted `(key, slot)` pairs with a radix directory over the keys' top bits. Keys are
-/// hashes, so a directory of one bucket per four pairs finds a key's run with two memory
-/// reads; a plain binary search over a day's ~40k pairs took half of the lookup time.
-#[derive(Debug, Default)]
-struct Postings {
-    pairs: Vec<(u32, u32)>,
-    /// `dir[b]..dir[b + 1]` holds the pairs whose key's top `bits` bits are `b`.
-    dir: Vec<u32>,
-    bits: u32,
-}
-
-impl Postings {
-    fn extend(&mut self, more: impl Iterator<Item = (u32, u32)>) {
-        self.pairs.extend(more);
-    }
-
-    /// Sort and rebuild the directory (after any change).
-    fn seal(&mut self) {
-        self.pairs.sort_unstable();
-        self.bits = (self.pairs.len() / 4).max(1).ilog2().min(20);
-        let buckets = 1usize << self.bits;
-        self.dir.clear();
-        self.dir.reserve(buckets + 1);
-        let mut i = 0usize;
-        for b in 0..buckets {
-            while i < self.pairs.len() && self.bucket(self.pairs[i].0) < b {
-                i += 1;
-            }
-            self.dir.push(u32::try_from(i).unwrap_or(u32::MAX));
-        }
-        self.dir
-            .push(u32::try_from(self.pairs.len()).unwrap_or(u32::MAX));
-    }
-
-    fn bucket(&self, key: u32) -> usize {
-        if self.bits == 0 {
-            0
-        } else {
-            (key >> (32 - self.bits)) as usize
-        }
-    }
-
-    fn retain_slots(&mut self, keep: impl Fn(u32) -> bool) {
-        self.pairs.retain(|p| keep(p.1));
-        self.seal();
-    }
-
-    /// Slots posted under `key`.
-    fn get(&self, key: u32) -> impl Iterator<Item = u32> + '_ {
-        let b = self.bucket(key);
-        let (lo, hi) = match (self.dir.get(b), self.dir.get(b + 1)) {
-            (Some(&lo), Some(&hi)) => (lo as usize, hi as usize),
-            _ => (0, 0),
-        };
-        self.pairs
-            .get(lo..hi)
-            .unwrap_or(&[])
-            .iter()
-            .filter(move |p| p.0 == key)
-            .map(|p| p.1)
-    }
 }
 
 thread_local! {

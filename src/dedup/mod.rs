@@ -24,10 +24,13 @@
 mod fingerprint;
 mod index;
 mod lexicon;
+mod postings;
 mod tokens;
 
 #[cfg(test)]
 mod eval_tests;
+#[cfg(test)]
+mod index_tests;
 #[cfg(test)]
 mod tests;
 
