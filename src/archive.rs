@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 
-use crate::dedup::{self, StoryIndex};
+use crate::dedup::{self, Mark, Match, StoryIndex};
 use crate::model::{Item, Revision, SourceState, Story};
 use crate::normalize::Candidate;
 use crate::store::{Batch, IndexEntry, KeyHit, Store, StoreError};
@@ -80,6 +80,9 @@ pub struct Archive {
     /// Bumped once the catalog shows a change to items (see [`Archive::generation`]).
     generation: AtomicU64,
 }
+
+/// A story lookup made before the write lock: the index's mark then, and what it found.
+type EarlyLookup = (Mark, Option<Match>);
 
 fn poisoned() -> StoreError {
     StoreError::Io("internal lock poisoned by an earlier panic".into())
@@ -161,6 +164,19 @@ impl Archive {
         candidates: Vec<Candidate>,
         state: SourceState,
     ) -> Result<IngestReport, StoreError> {
+        let early = self.look_up_stories(source, &candidates)?;
+        self.ingest_looked_up(source, candidates, early, state)
+    }
+
+    /// [`Archive::ingest`] after its story lookups: a separate step so that tests can
+    /// let another poll commit in between, as a concurrent one may.
+    fn ingest_looked_up(
+        &self,
+        source: &str,
+        candidates: Vec<Candidate>,
+        early: Vec<Option<EarlyLookup>>,
+        state: SourceState,
+    ) -> Result<IngestReport, StoreError> {
         let _writer = self.write.lock().map_err(|_| poisoned())?;
         let mut report = IngestReport::default();
         let mut batch = Batch::default();
@@ -170,7 +186,10 @@ impl Archive {
         let mut story_members: HashMap<String, Vec<String>> = HashMap::new();
         let mut new_index: Vec<(String, IndexEntry, crate::dedup::Fingerprint)> = Vec::new();
 
+        // `early` is one per candidate; a missing one only costs a lookup under the lock.
+        let mut early = early.into_iter();
         for cand in candidates {
+            let found = early.next().flatten();
             let mut hit: Option<KeyHit> = None;
             for k in lookup_keys(&cand.keys) {
                 if let Some(id) = batch_keys.get(k) {
@@ -246,10 +265,15 @@ impl Archive {
                     };
                     let id = dedup::item_id(first);
                     let inner = self.inner.read().map_err(|_| poisoned())?;
-                    let story = inner
-                        .stories
-                        .find(source, cand.item.published, &cand.fingerprint)
-                        .filter(|s| s != &id);
+                    let (published, fp) = (cand.item.published, &cand.fingerprint);
+                    let best = match found.and_then(|(mark, before)| {
+                        let since = inner.stories.find_since(mark, source, published, fp)?;
+                        Some(Match::best(before, since))
+                    }) {
+                        Some(best) => best,
+                        None => inner.stories.find_match(source, published, fp),
+                    };
+                    let story = best.map(|m| m.story).filter(|s| s != &id);
                     let story_id = story.clone().unwrap_or_else(|| id.clone());
                     let mut members = match story_members.get(&story_id) {
                         Some(m) => m.clone(),
@@ -304,6 +328,30 @@ impl Archive {
             self.generation.fetch_add(1, Ordering::SeqCst);
         }
         Ok(report)
+    }
+
+    /// Story lookups for the candidates no key identifies, made before the write lock:
+    /// they are most of the dedup work, and polls that finish together can make them in
+    /// parallel. Each comes with the index's [`Mark`], so that under the lock it is
+    /// completed with what other polls inserted meanwhile ([`StoryIndex::find_since`]).
+    fn look_up_stories(
+        &self,
+        source: &str,
+        candidates: &[Candidate],
+    ) -> Result<Vec<Option<EarlyLookup>>, StoreError> {
+        let mut found = Vec::with_capacity(candidates.len());
+        for cand in candidates {
+            if cand.keys.is_empty() || self.is_known(&cand.keys)? {
+                found.push(None);
+                continue;
+            }
+            let inner = self.inner.read().map_err(|_| poisoned())?;
+            let m = inner
+                .stories
+                .find_match(source, cand.item.published, &cand.fingerprint);
+            found.push(Some((inner.stories.mark(), m)));
+        }
+        Ok(found)
     }
 
     /// Record a source's state without items (errors, 304s, unchanged bodies).

@@ -1,4 +1,5 @@
-//! What the archive shows readers, and when it says so.
+//! Ingestion when another poll commits between a poll's story lookups (made without the
+//! write lock) and its decisions (made under it).
 
 use std::sync::Arc;
 
@@ -12,6 +13,10 @@ use crate::store::SledStore;
 
 const KH_TITLE: &str = "ĐOÀN CÔNG TÁC BAN QUẢN LÝ CÁC KHU CÔNG NGHIỆP TỈNH HƯNG YÊN ĐẾN THĂM, LÀM VIỆC TẠI BAN QUẢN LÝ KHU KINH TẾ VÀ KHU CÔNG NGHIỆP TỈNH KHÁNH HÒA";
 const KH_LEAD: &str = "Ngày 06/9/2025, Đoàn Công tác của Ban Quản lý các Khu công nghiệp tỉnh Hưng Yên do ông Hoàng Văn Mai – Phó Trưởng Ban Quản lý làm Trưởng đoàn đến làm việc tại Ban Quản lý Khu kinh tế và Khu công nghiệp tỉnh Khánh Hòa để tham quan, học tập, trao đổi kinh nghiệm trong công tác quản lý các khu công nghiệp.";
+const HY_TITLE: &str =
+    "Ban Quản lý các KCN tỉnh Hưng Yên thăm và làm việc với Ban Quản lý KKT và KCN tỉnh Khánh Hòa";
+const HY_LEAD: &str = "Ngày 06/9/2025, đoàn công tác Ban Quản lý các Khu công nghiệp tỉnh Hưng Yên do ông Hoàng Văn Mai, Phó Trưởng Ban Quản lý làm trưởng đoàn đã đến thăm, làm việc tại Ban Quản lý Khu kinh tế và Khu công nghiệp tỉnh Khánh Hòa.";
+
 fn when(y: i32, m: u32, d: u32) -> DateTime<chrono::FixedOffset> {
     vn_offset().with_ymd_and_hms(y, m, d, 9, 0, 0).unwrap()
 }
@@ -39,6 +44,16 @@ fn kh() -> Candidate {
     )
 }
 
+fn hy() -> Candidate {
+    candidate(
+        "hungyen",
+        "http://banqlkcn.hungyen.gov.vn/tham-khanh-hoa-c5120.html",
+        HY_TITLE,
+        HY_LEAD,
+        8,
+    )
+}
+
 fn archive() -> (tempfile::TempDir, Archive) {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(SledStore::open(&dir.path().join("db")).unwrap());
@@ -48,6 +63,51 @@ fn archive() -> (tempfile::TempDir, Archive) {
 fn story_sizes(archive: &Archive) -> Vec<usize> {
     let page = archive.query(&Query::default()).unwrap();
     page.stories.iter().map(|s| 1 + s.others.len()).collect()
+}
+
+#[test]
+fn a_report_committed_after_the_lookup_is_still_joined() {
+    let (_dir, archive) = archive();
+    // Hưng Yên's poll looks its story up while the index is empty...
+    let early = archive.look_up_stories("hungyen", &[hy()]).unwrap();
+    assert!(matches!(early.as_slice(), [Some((_, None))]), "{early:?}");
+    // ...then Khánh Hòa's poll commits the same visit before Hưng Yên's takes the lock.
+    let first = archive
+        .ingest("khanhhoa", vec![kh()], SourceState::default())
+        .unwrap();
+    assert_eq!((first.new, first.clustered), (1, 0));
+    let second = archive
+        .ingest_looked_up("hungyen", vec![hy()], early, SourceState::default())
+        .unwrap();
+    assert_eq!((second.new, second.clustered), (1, 1), "{second:?}");
+    assert_eq!(story_sizes(&archive), vec![2]);
+}
+
+#[test]
+fn a_removal_in_between_falls_back_to_a_full_lookup() {
+    let (_dir, archive) = archive();
+    let old = candidate(
+        "portal",
+        "https://khanhhoa.gov.vn/tin-cu.html",
+        "Tin cũ về khu công nghiệp",
+        "Một tin cũ không liên quan.",
+        1,
+    );
+    archive
+        .ingest("portal", vec![old], SourceState::default())
+        .unwrap();
+    let early = archive.look_up_stories("hungyen", &[hy()]).unwrap();
+    archive
+        .ingest("khanhhoa", vec![kh()], SourceState::default())
+        .unwrap();
+    // Pruning frees index slots, which the journal cannot account for.
+    let cutoff = Utc.with_ymd_and_hms(2025, 9, 3, 0, 0, 0).unwrap();
+    assert_eq!(archive.prune_before(cutoff).unwrap(), 1);
+    let report = archive
+        .ingest_looked_up("hungyen", vec![hy()], early, SourceState::default())
+        .unwrap();
+    assert_eq!((report.new, report.clustered), (1, 1), "{report:?}");
+    assert_eq!(story_sizes(&archive), vec![2]);
 }
 
 #[test]

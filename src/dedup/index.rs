@@ -24,11 +24,16 @@
 //! a posting); new items wait in a short unsorted tail that is scored directly and merged
 //! in batches, so inserting stays cheap.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use chrono::{DateTime, Datelike, FixedOffset};
 
 use super::postings::{Postings, band_keys};
+
+mod journal;
+
+pub(crate) use journal::JOURNAL;
+pub use journal::{Mark, Match};
 
 use super::fingerprint::{
     FP_VERSION, Fingerprint, FpRef, SLOTS, name_share, score, score_upper_bound, signals_ref,
@@ -142,6 +147,13 @@ pub struct StoryIndex {
     /// sorts each day once. Merging every 64 inserts re-sorted a day's whole posting
     /// lists each time, which made a start-up on 50k items about a second slower.
     loading: bool,
+    /// The most recent inserts (slots), oldest first, and the count of inserts ever made:
+    /// what [`StoryIndex::find_since`] completes a lookup with.
+    journal: VecDeque<u32>,
+    inserted: u64,
+    /// Removals ever made (replacements included). A removal may free the best match of
+    /// an earlier lookup or reuse a journalled slot, so it ends every [`Mark`].
+    removals: u64,
 }
 
 impl Default for StoryIndex {
@@ -170,6 +182,9 @@ impl StoryIndex {
             sources: HashMap::new(),
             days: BTreeMap::new(),
             loading: false,
+            journal: VecDeque::new(),
+            inserted: 0,
+            removals: 0,
         }
     }
 
@@ -267,6 +282,13 @@ impl StoryIndex {
             }
         };
         self.by_id.insert(item_id.into(), slot);
+        if !self.loading {
+            self.journal.push_back(slot);
+            if self.journal.len() > JOURNAL {
+                self.journal.pop_front();
+            }
+            self.inserted += 1;
+        }
         let bucket = self.days.entry(day).or_default();
         bucket.all.push(slot);
         if !comparable {
@@ -315,6 +337,18 @@ impl StoryIndex {
         published: DateTime<FixedOffset>,
         fp: &Fingerprint,
     ) -> Option<(String, f64)> {
+        self.find_match(source, published, fp)
+            .map(|m| (m.story, m.score))
+    }
+
+    /// Like [`find_scored`](Self::find_scored), with what [`Match::best`] needs to
+    /// combine it with [`find_since`](Self::find_since).
+    pub fn find_match(
+        &self,
+        source: &str,
+        published: DateTime<FixedOffset>,
+        fp: &Fingerprint,
+    ) -> Option<Match> {
         let q = fp.as_ref();
         let comparable = q.v == FP_VERSION && q.mh.len() == SLOTS;
         // A threshold at or below zero accepts pairs that are not comparable at all; the
@@ -435,7 +469,12 @@ impl StoryIndex {
             }
         }
         SEEN.with(|cell| *cell.borrow_mut() = seen);
-        best.map(|(s, e)| (e.story.to_string(), s))
+        best.map(|(score, e)| Match {
+            story: e.story.to_string(),
+            score,
+            item: e.id.clone(),
+            published: e.published,
+        })
     }
 
     pub fn remove(&mut self, item_id: &str) {
@@ -449,6 +488,7 @@ impl StoryIndex {
             h.live = false;
         }
         self.free.push(slot);
+        self.removals += 1;
         if let Some(d) = self.days.get_mut(&e.day) {
             d.all.retain(|&s| s != slot);
             d.nameless.retain(|&s| s != slot);
@@ -481,6 +521,9 @@ impl StoryIndex {
                     n += 1;
                 }
             }
+        }
+        if n > 0 {
+            self.removals += 1;
         }
         n
     }

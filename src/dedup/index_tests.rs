@@ -1,4 +1,5 @@
-//! Story index tests: window, sources, removal, the posting lists against a full scan.
+//! Story index tests: window, sources, removal, the posting lists against a full scan,
+//! and lookups completed under the write lock (`find_since`).
 
 use std::collections::HashMap;
 
@@ -343,4 +344,116 @@ fn cold_round_lookups() {
         right as f64 / (right + wrong).max(1) as f64,
         right as f64 / expected.max(1) as f64,
     );
+}
+
+/// A lookup made before some inserts and completed with [`StoryIndex::find_since`] gives
+/// what one lookup after them gives: the archive looks stories up before its write lock
+/// and completes them under it. Generated news; a third of the probes also get a reworded
+/// twin inserted in between, so that both halves decide some of the answers.
+#[test]
+fn a_lookup_completed_from_the_journal_equals_a_late_lookup() {
+    let base = 1_790_000_000i64;
+    let zone = crate::model::vn_offset();
+    let mut idx = StoryIndex::new();
+    let mut next = 0usize;
+    let mut insert_next = |idx: &mut StoryIndex| {
+        let g = generator::item(next / 5, next % 5, base);
+        let when = zone.timestamp_opt(g.published, 0).unwrap();
+        let id = format!("i{next:05}");
+        idx.insert(
+            &id,
+            &id,
+            &format!("s{}", next / 5),
+            when,
+            &fingerprint(&g.title, &g.summary),
+        );
+        next += 1;
+    };
+    for _ in 0..1_000 {
+        insert_next(&mut idx);
+    }
+    let (mut early_won, mut journal_won, mut unmatched) = (0usize, 0usize, 0usize);
+    for p in 0..300usize {
+        let g = generator::item(900_000 + p, p % 5, base);
+        let when = zone.timestamp_opt(g.published, 0).unwrap();
+        let fp = fingerprint(&g.title, &g.summary);
+        let mark = idx.mark();
+        let early = idx.find_match("probe", when, &fp);
+        // Other polls commit before this one takes the lock.
+        for _ in 0..1 + (p * 7919) % 40 {
+            insert_next(&mut idx);
+        }
+        if p % 3 == 0 {
+            let twin = fingerprint(
+                &g.title,
+                &format!("{} Hai bên thống nhất các nội dung.", g.summary),
+            );
+            idx.insert(
+                &format!("twin{p}"),
+                &format!("twin{p}"),
+                "twin",
+                when,
+                &twin,
+            );
+        }
+        let since = idx
+            .find_since(mark, "probe", when, &fp)
+            .expect("journal covers it");
+        let late = idx.find_match("probe", when, &fp);
+        match &late {
+            None => unmatched += 1,
+            Some(l) if since.as_ref() == Some(l) => journal_won += 1,
+            Some(_) => early_won += 1,
+        }
+        assert_eq!(Match::best(early, since), late, "probe {p}: {:?}", g.title);
+    }
+    eprintln!(
+        "find_since: early won {early_won}, journal won {journal_won}, {unmatched} unmatched"
+    );
+    assert!(early_won > 10 && journal_won > 10 && unmatched > 10);
+}
+
+#[test]
+fn the_journal_gives_up_rather_than_guess() {
+    let fp = fp_visit();
+    let day = at(2025, 9, 8, 9);
+    let mut idx = StoryIndex::new();
+    idx.insert("a", "story-a", "kh", day, &fp);
+    // Nothing since: nothing new, and own-source and out-of-window items never match.
+    let mark = idx.mark();
+    assert_eq!(idx.find_since(mark, "hy", day, &fp), Some(None));
+    idx.insert("b", "story-b", "kh", day, &fp);
+    idx.insert("c", "story-c", "hy", day, &fp);
+    idx.insert("d", "story-d", "portal", at(2025, 9, 20, 9), &fp);
+    let got = idx.find_since(mark, "hy", day, &fp).unwrap().unwrap();
+    assert_eq!(got.story, "story-b");
+    // Ties go to the earlier report, whichever lookup found it.
+    let early = idx.find_match("hy", day, &fp);
+    assert_eq!(
+        Match::best(early.clone(), Some(got.clone())).map(|m| m.story),
+        Some("story-a".to_string())
+    );
+    assert_eq!(
+        Match::best(Some(got), early).map(|m| m.story),
+        Some("story-a".to_string())
+    );
+    // A removal, a replacement or a prune since the mark: the caller must look again.
+    let mark = idx.mark();
+    idx.remove("b");
+    assert_eq!(idx.find_since(mark, "hy", day, &fp), None);
+    let mark = idx.mark();
+    idx.insert("c", "story-c", "hy", at(2025, 9, 9, 9), &fp);
+    assert_eq!(idx.find_since(mark, "hy", day, &fp), None);
+    let mark = idx.mark();
+    assert_eq!(idx.prune_before(at(2025, 9, 15, 0)), 2);
+    assert_eq!(idx.find_since(mark, "hy", day, &fp), None);
+    // More inserts than the journal holds.
+    let mark = idx.mark();
+    for i in 0..=super::index::JOURNAL {
+        idx.insert(&format!("x{i}"), "x", "portal", day, &fp);
+    }
+    assert_eq!(idx.find_since(mark, "hy", day, &fp), None);
+    let mark = idx.mark();
+    idx.insert("y", "story-y", "portal", day, &fp);
+    assert!(idx.find_since(mark, "hy", day, &fp).unwrap().is_some());
 }

@@ -38,7 +38,7 @@ pub use fingerprint::{
     FP_VERSION, Fingerprint, LEAD_SYLLABLES, SLOTS, Signals, fingerprint, score, signals,
     similarity,
 };
-pub use index::{DEFAULT_THRESHOLD, DEFAULT_WINDOW_DAYS, StoryIndex};
+pub use index::{DEFAULT_THRESHOLD, DEFAULT_WINDOW_DAYS, Mark, Match, StoryIndex};
 
 use chrono::{DateTime, FixedOffset};
 
