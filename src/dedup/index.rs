@@ -25,6 +25,7 @@
 //! in batches, so inserting stays cheap.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, FixedOffset};
 
@@ -56,7 +57,11 @@ pub const DEFAULT_WINDOW_DAYS: u32 = 3;
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) const MIN_SLOTS_EQUAL: usize = 24;
 /// Items inserted into a day since its posting lists were last sorted. Scored directly.
-const TAIL: usize = 64;
+pub(crate) const TAIL: usize = 64;
+/// Days behind the newest item (or today) whose posting lists a load builds at once.
+/// Items are looked up within [`DEFAULT_WINDOW_DAYS`] of their date, and boards publish
+/// within days of an event, so a month covers what new items meet.
+const RECENT_DAYS: i32 = 30;
 
 #[derive(Debug)]
 struct Entry {
@@ -112,12 +117,60 @@ struct Day {
     all: Vec<u32>,
     /// Comparable items without names.
     nameless: Vec<u32>,
+    /// The sorted posting lists of the day's comparable named items. A load builds them
+    /// for recent days only; other days get them from the first lookup or insert that
+    /// reaches them ([`StoryIndex::finish_load`]), which a lookup can do under a shared
+    /// borrow.
+    lists: OnceLock<Lists>,
+    /// Comparable named items while `lists` is not built: what it will be built from.
+    /// Stale, and never read, once it is.
+    pending: Vec<u32>,
+    /// Comparable named items added since `lists` was built and not yet in it.
+    tail: Vec<u32>,
+}
+
+#[derive(Debug, Default)]
+struct Lists {
     /// Sorted `(name hash, slot)`.
     names: Postings,
     /// Sorted `(band key, slot)`.
     bands: Postings,
-    /// Comparable named items not yet in `names`/`bands`.
-    tail: Vec<u32>,
+}
+
+impl Lists {
+    fn add(&mut self, slots: &[Option<Entry>], add: impl Iterator<Item = u32>) {
+        for s in add {
+            let Some(e) = slots.get(s as usize).and_then(Option::as_ref) else {
+                continue;
+            };
+            self.names.extend(e.names.iter().map(|&n| (n, s)));
+            self.bands.extend(band_keys(&e.mh).map(|k| (k, s)));
+        }
+        self.names.seal();
+        self.bands.seal();
+    }
+}
+
+impl Day {
+    /// The day's posting lists, built now if they were not.
+    fn lists(&self, slots: &[Option<Entry>]) -> &Lists {
+        self.lists.get_or_init(|| {
+            let mut lists = Lists::default();
+            lists.add(slots, self.pending.iter().copied());
+            lists
+        })
+    }
+
+    /// The posting lists for a change, with the tail merged into them.
+    fn merged(&mut self, slots: &[Option<Entry>]) -> &mut Lists {
+        self.lists(slots);
+        self.pending = Vec::new();
+        let lists = self.lists.get_mut().expect("built just above");
+        if !self.tail.is_empty() {
+            lists.add(slots, self.tail.drain(..));
+        }
+        lists
+    }
 }
 
 thread_local! {
@@ -197,12 +250,18 @@ impl StoryIndex {
         }
     }
 
+    /// Builds the posting lists of the days that new items will look at: the last
+    /// [`RECENT_DAYS`] before the newest item or before today. Older days get theirs from
+    /// the first lookup or insert that reaches them. A two-year store holds some 700 days
+    /// that no new item's window reaches; their posting lists were most of the index's
+    /// memory and an eighth of start-up (BENCHMARKS.md §4).
     pub fn finish_load(&mut self) {
         self.loading = false;
-        for day in self.days.values_mut() {
-            if !day.tail.is_empty() {
-                Self::merge_tail(&self.slots, day);
-            }
+        let today = vn_day(chrono::Utc::now().fixed_offset());
+        let newest = self.days.keys().next_back().copied().unwrap_or(today);
+        let recent = newest.min(today).saturating_sub(RECENT_DAYS);
+        for day in self.days.range_mut(recent..).map(|(_, day)| day) {
+            day.merged(&self.slots);
         }
     }
 
@@ -298,23 +357,25 @@ impl StoryIndex {
             bucket.nameless.push(slot);
             return;
         }
+        if bucket.lists.get().is_none() {
+            bucket.pending.push(slot);
+            return;
+        }
         bucket.tail.push(slot);
-        if bucket.tail.len() >= TAIL && !self.loading {
-            Self::merge_tail(&self.slots, bucket);
+        if bucket.tail.len() >= TAIL {
+            bucket.merged(&self.slots);
         }
     }
 
-    /// Move a day's tail into its sorted posting lists.
-    fn merge_tail(slots: &[Option<Entry>], day: &mut Day) {
-        for s in day.tail.drain(..) {
-            let Some(e) = slots.get(s as usize).and_then(Option::as_ref) else {
-                continue;
-            };
-            day.names.extend(e.names.iter().map(|&n| (n, s)));
-            day.bands.extend(band_keys(&e.mh).map(|k| (k, s)));
-        }
-        day.names.seal();
-        day.bands.seal();
+    /// Days whose posting lists are not built, and days whose lists are.
+    #[cfg(test)]
+    pub(crate) fn days_unbuilt_and_built(&self) -> (usize, usize) {
+        let built = self
+            .days
+            .values()
+            .filter(|d| d.lists.get().is_some())
+            .count();
+        (self.days.len() - built, built)
     }
 
     /// Story of the best near-duplicate from *another* source within the date window,
@@ -395,11 +456,12 @@ impl StoryIndex {
             }
             d.nameless.iter().for_each(|&s| visit(s, Via::Direct));
             d.tail.iter().for_each(|&s| visit(s, Via::Direct));
+            let lists = d.lists(&self.slots);
             for &n in q.names {
-                d.names.get(n).for_each(|s| visit(s, Via::Name));
+                lists.names.get(n).for_each(|s| visit(s, Via::Name));
             }
             for k in band_keys(q.mh) {
-                d.bands.get(k).for_each(|s| visit(s, Via::Band));
+                lists.bands.get(k).for_each(|s| visit(s, Via::Band));
             }
         }
 
@@ -493,9 +555,12 @@ impl StoryIndex {
             d.all.retain(|&s| s != slot);
             d.nameless.retain(|&s| s != slot);
             d.tail.retain(|&s| s != slot);
-            if !e.names.is_empty() {
-                d.names.retain_slots(|s| s != slot);
-                d.bands.retain_slots(|s| s != slot);
+            d.pending.retain(|&s| s != slot);
+            if let Some(lists) = d.lists.get_mut()
+                && !e.names.is_empty()
+            {
+                lists.names.retain_slots(|s| s != slot);
+                lists.bands.retain_slots(|s| s != slot);
             }
             if d.all.is_empty() {
                 self.days.remove(&e.day);

@@ -232,6 +232,70 @@ fn posting_lists_agree_with_a_full_scan_on_generated_news() {
     );
 }
 
+/// A load leaves the posting lists of days long before the newest item unbuilt, and
+/// lookups into those days (which build them), inserts there, and a removal still
+/// answer what a full scan answers.
+#[test]
+fn days_left_unsorted_at_load_answer_like_a_full_scan() {
+    let base = 1_790_000_000i64;
+    let zone = crate::model::vn_offset();
+    let spacing = 20 * 86_400;
+    let mut loaded = StoryIndex::loading();
+    let mut items: Vec<Stored> = Vec::new();
+    // 300 boards, 6 items each, 20 days apart: six bursts of ~150 items a day over 100
+    // days, the newest burst within a month of the newest item, the others not.
+    for k in 0..1_800usize {
+        let (source, item) = (k / 6, k % 6);
+        let g = generator::item_spaced(source, item, base, spacing);
+        let when = zone.timestamp_opt(g.published, 0).unwrap();
+        let fp = fingerprint(&g.title, &g.summary);
+        let (id, src) = (format!("i{k:05}"), format!("s{source}"));
+        loaded.insert(&id, &id, &src, when, &fp);
+        items.push((id, src, when, fp));
+    }
+    loaded.finish_load();
+    let (unbuilt, built) = loaded.days_unbuilt_and_built();
+    assert!(
+        unbuilt >= 6 && built >= 2,
+        "{unbuilt} days unbuilt, {built} built"
+    );
+
+    let check = |idx: &StoryIndex, items: &[Stored], probes: std::ops::Range<usize>| {
+        let mut matched = 0;
+        for p in probes {
+            let g = generator::item_spaced(900_000 + p, p % 6, base, spacing);
+            let when = zone.timestamp_opt(g.published, 0).unwrap();
+            let fp = fingerprint(&g.title, &g.summary);
+            let want = exhaustive(items, "probe", when, &fp);
+            assert_eq!(idx.find_scored("probe", when, &fp), want, "probe {p}");
+            matched += usize::from(want.is_some());
+        }
+        for it in items.iter().step_by(11) {
+            let want = exhaustive(items, "probe", it.2, &it.3);
+            assert_eq!(idx.find_scored("probe", it.2, &it.3), want, "{}", it.0);
+        }
+        matched
+    };
+    let matched = check(&loaded, &items, 0..300);
+    assert!(matched > 5, "only {matched} probes matched");
+    // The lookups built what they reached.
+    assert!(loaded.days_unbuilt_and_built().1 > built);
+
+    // A backfill into the oldest days fills their tails past the merge point.
+    let oldest = items.iter().map(|i| i.2).min().unwrap();
+    for k in 0..2 * super::index::TAIL {
+        let g = generator::item(700_000 + k, 0, base);
+        let fp = fingerprint(&g.title, &g.summary);
+        let id = format!("late{k:04}");
+        let src = format!("late{}", k % 7);
+        loaded.insert(&id, &id, &src, oldest, &fp);
+        items.push((id, src, oldest, fp));
+    }
+    loaded.remove("i00005");
+    items.retain(|i| i.0 != "i00005");
+    check(&loaded, &items, 300..450);
+}
+
 /// The one approximation: two items that both carry names, share none, and are similar
 /// through their text alone are found only when they share a whole MinHash band. Build
 /// such pairs directly, with 16 to 48 equal slots at random positions and texts of equal
