@@ -81,6 +81,10 @@ impl Store for MemStore {
     fn commit(&self, _batch: Batch) -> Result<(), StoreError> {
         Ok(())
     }
+    fn after_scan(self: Arc<Self>) -> Result<Arc<dyn Store>, StoreError> {
+        Ok(self)
+    }
+
     fn for_each_index_entry(
         &self,
         f: &mut dyn FnMut(String, IndexEntry),

@@ -16,6 +16,7 @@ pub mod dates;
 pub mod dedup;
 pub mod extract;
 pub mod fetch;
+pub mod heap;
 pub mod http;
 pub mod metrics;
 pub mod model;

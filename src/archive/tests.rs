@@ -134,3 +134,92 @@ fn the_generation_moves_with_what_queries_answer() {
     assert!(archive.generation() > g1);
     assert!(story_sizes(&archive).is_empty());
 }
+
+#[path = "../../bench/gen.rs"]
+mod generator;
+
+/// Item `item` of generated board `source`, as the poller hands it over.
+fn generated(source: usize, item: usize, base: i64) -> Candidate {
+    let g = generator::item(source, item, base);
+    let link = format!("https://{}/tin/{}.html", generator::host_of(source), g.slug);
+    let entry = RawEntry {
+        title: g.title,
+        link: Some(link.clone()),
+        published: DateTime::from_timestamp(g.published, 0).map(|t| t.fixed_offset()),
+        summary: Some(g.summary),
+        content: Some(g.body_html),
+        ..RawEntry::default()
+    };
+    let now = DateTime::from_timestamp(base + 86_400, 0).unwrap();
+    normalize(
+        entry,
+        &format!("s{source}"),
+        None,
+        &Url::parse(&link).unwrap(),
+        now,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_restart_answers_what_the_archive_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let base = 1_790_000_000i64;
+    let queries = [
+        Query::default(),
+        Query {
+            limit: 500,
+            ..Query::default()
+        },
+        Query {
+            province: Some("khanh-hoa".into()),
+            ..Query::default()
+        },
+        Query {
+            q: Some(crate::text::fold("khu công nghiệp")),
+            ..Query::default()
+        },
+        Query {
+            cooperation: true,
+            before: Some(base - 3 * 86_400),
+            ..Query::default()
+        },
+    ];
+    let answers = |archive: &Archive| -> Vec<Page> {
+        queries.iter().map(|q| archive.query(q).unwrap()).collect()
+    };
+    let (before, clustered) = {
+        let store: Arc<dyn Store> = Arc::new(SledStore::open(&path).unwrap());
+        let archive = Archive::new(store).unwrap();
+        let mut clustered = 0;
+        for source in 0..120 {
+            let cands = (0..4).map(|i| generated(source, i, base)).collect();
+            let report = archive
+                .ingest(&format!("s{source}"), cands, SourceState::default())
+                .unwrap();
+            clustered += report.clustered;
+        }
+        assert_eq!(archive.len(), 480);
+        (answers(&archive), clustered)
+    };
+    // Stories of several reports are part of what must come back.
+    assert!(clustered > 0);
+    assert!(before[1].stories.iter().any(|s| !s.others.is_empty()));
+
+    // Built again from the index records, in chunks on the builder threads, over a store
+    // that reopened itself after the scan.
+    let store: Arc<dyn Store> = Arc::new(SledStore::open(&path).unwrap());
+    let archive = Archive::new(store).unwrap();
+    assert_eq!(archive.len(), 480);
+    assert_eq!(answers(&archive), before);
+    // The reopened store takes writes, and a new report still finds its story.
+    let again = archive
+        .ingest("s999", vec![kh()], SourceState::default())
+        .unwrap();
+    let joined = archive
+        .ingest("s998", vec![hy()], SourceState::default())
+        .unwrap();
+    assert_eq!((again.new, joined.clustered), (1, 1));
+    assert_eq!(archive.len(), 482);
+}

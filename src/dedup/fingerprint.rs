@@ -538,10 +538,15 @@ pub(crate) fn similarity_at_least_sharing(
 
 // ---- compact serde ---------------------------------------------------------------------
 
+// Hex in JSON (a third of the size of a list of numbers, and readable); the plain numbers
+// in binary formats, where hex would double the size and cost a parse.
 mod hex16 {
-    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
 
     pub fn serialize<S: Serializer>(v: &[u16], s: S) -> Result<S::Ok, S::Error> {
+        if !s.is_human_readable() {
+            return v.serialize(s);
+        }
         let mut out = String::with_capacity(v.len() * 4);
         for x in v {
             out.push_str(&format!("{x:04x}"));
@@ -550,6 +555,9 @@ mod hex16 {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u16>, D::Error> {
+        if !d.is_human_readable() {
+            return Vec::deserialize(d);
+        }
         let s = String::deserialize(d)?;
         if s.len() % 4 != 0 || !s.is_ascii() {
             return Err(D::Error::custom("bad hex16 length"));
@@ -562,9 +570,12 @@ mod hex16 {
 }
 
 mod hex32 {
-    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
 
     pub fn serialize<S: Serializer>(v: &[u32], s: S) -> Result<S::Ok, S::Error> {
+        if !s.is_human_readable() {
+            return v.serialize(s);
+        }
         let mut out = String::with_capacity(v.len() * 8);
         for x in v {
             out.push_str(&format!("{x:08x}"));
@@ -573,6 +584,9 @@ mod hex32 {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u32>, D::Error> {
+        if !d.is_human_readable() {
+            return Vec::deserialize(d);
+        }
         let s = String::deserialize(d)?;
         if s.len() % 8 != 0 || !s.is_ascii() {
             return Err(D::Error::custom("bad hex32 length"));
