@@ -133,3 +133,33 @@ fn after_a_scan_a_sole_handle_is_reopened_and_a_shared_one_kept() {
         .unwrap();
     assert_eq!(ids, ["a"]);
 }
+
+#[test]
+fn a_source_state_alone_is_written_without_a_transaction_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = SourceState {
+        etag: Some("\"v2\"".into()),
+        items_seen: 7,
+        ..SourceState::default()
+    };
+    let batch = Batch {
+        source_state: Some(("kh".into(), state.clone())),
+        ..Batch::default()
+    };
+    assert!(batch.only_source_state().is_some());
+    let with_key = Batch {
+        keys: vec![("u:a".into(), "a".into())],
+        source_state: Some(("kh".into(), state.clone())),
+        ..Batch::default()
+    };
+    assert!(with_key.only_source_state().is_none());
+    {
+        let store = open(&dir);
+        store.commit(batch).unwrap();
+        assert_eq!(store.source_state("kh").unwrap(), Some(state.clone()));
+    }
+    // Closing flushes what the state commit left to sled's periodic flush.
+    let store = open(&dir);
+    assert_eq!(store.source_state("kh").unwrap(), Some(state));
+    assert_eq!(store.lookup_key("u:a").unwrap(), None);
+}
