@@ -10,7 +10,7 @@
 //!   entries are recognised by their digest and not normalised again);
 //! - `unchanged_repoll`: what the poller does when a server ignores validators and
 //!   resends identical bytes (src/poller.rs): read the source state, SHA-256 the body,
-//!   compare with the stored hash, commit the state (one sled transaction + flush);
+//!   compare with the stored hash, commit the state (one insert, flushed by sled later);
 //! - `unchanged_hash_only`: the hash compare alone, without the state commit.
 //!
 //! Run: `cargo bench --bench ingest` (BENCHMARKS.md has the figures).
