@@ -25,13 +25,15 @@
 //! in batches, so inserting stays cheap.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, FixedOffset};
 
-use super::postings::{Postings, band_keys};
+use super::postings::band_keys;
 
+mod day;
 mod journal;
+
+use day::Day;
 
 pub(crate) use journal::JOURNAL;
 pub use journal::{Mark, Match};
@@ -108,69 +110,6 @@ struct Hot {
     names: u8,
     /// Live and comparable.
     live: bool,
-}
-
-/// One calendar day of items.
-#[derive(Debug, Default)]
-struct Day {
-    /// Every slot of the day.
-    all: Vec<u32>,
-    /// Comparable items without names.
-    nameless: Vec<u32>,
-    /// The sorted posting lists of the day's comparable named items. A load builds them
-    /// for recent days only; other days get them from the first lookup or insert that
-    /// reaches them ([`StoryIndex::finish_load`]), which a lookup can do under a shared
-    /// borrow.
-    lists: OnceLock<Lists>,
-    /// Comparable named items while `lists` is not built: what it will be built from.
-    /// Stale, and never read, once it is.
-    pending: Vec<u32>,
-    /// Comparable named items added since `lists` was built and not yet in it.
-    tail: Vec<u32>,
-}
-
-#[derive(Debug, Default)]
-struct Lists {
-    /// Sorted `(name hash, slot)`.
-    names: Postings,
-    /// Sorted `(band key, slot)`.
-    bands: Postings,
-}
-
-impl Lists {
-    fn add(&mut self, slots: &[Option<Entry>], add: impl Iterator<Item = u32>) {
-        for s in add {
-            let Some(e) = slots.get(s as usize).and_then(Option::as_ref) else {
-                continue;
-            };
-            self.names.extend(e.names.iter().map(|&n| (n, s)));
-            self.bands.extend(band_keys(&e.mh).map(|k| (k, s)));
-        }
-        self.names.seal();
-        self.bands.seal();
-    }
-}
-
-impl Day {
-    /// The day's posting lists, built now if they were not.
-    fn lists(&self, slots: &[Option<Entry>]) -> &Lists {
-        self.lists.get_or_init(|| {
-            let mut lists = Lists::default();
-            lists.add(slots, self.pending.iter().copied());
-            lists
-        })
-    }
-
-    /// The posting lists for a change, with the tail merged into them.
-    fn merged(&mut self, slots: &[Option<Entry>]) -> &mut Lists {
-        self.lists(slots);
-        self.pending = Vec::new();
-        let lists = self.lists.get_mut().expect("built just above");
-        if !self.tail.is_empty() {
-            lists.add(slots, self.tail.drain(..));
-        }
-        lists
-    }
 }
 
 thread_local! {
@@ -261,7 +200,7 @@ impl StoryIndex {
         let newest = self.days.keys().next_back().copied().unwrap_or(today);
         let recent = newest.min(today).saturating_sub(RECENT_DAYS);
         for day in self.days.range_mut(recent..).map(|(_, day)| day) {
-            day.merged(&self.slots);
+            day.merge(&self.slots);
         }
     }
 
@@ -363,7 +302,7 @@ impl StoryIndex {
         }
         bucket.tail.push(slot);
         if bucket.tail.len() >= TAIL {
-            bucket.merged(&self.slots);
+            bucket.merge(&self.slots);
         }
     }
 
