@@ -22,8 +22,8 @@ use crate::model::{Item, SourceState};
 /// Record format version, first byte of every value we serialise: V1 is JSON.
 const RECORD_V1: u8 = 1;
 /// postcard (binary serde), for `idx` records only. Start-up decodes every one of them,
-/// and JSON with hex fingerprints was a third of start-up at 100k items (BENCHMARKS.md
-/// §4). V1 `idx` records are still read, and rewritten as V2 by the first start-up that
+/// and decoding JSON with hex fingerprints took about a third of start-up at 100k items
+/// (BENCHMARKS.md §4). V1 `idx` records are still read, and rewritten as V2 by the first start-up that
 /// meets them ([`SledStore::for_each_index_entry`]). Every other tree stays JSON: its
 /// records are read one at a time, and JSON keeps them readable with any sled tool.
 const RECORD_V2: u8 = 2;
@@ -196,6 +196,8 @@ const TOMBSTONE_PREFIX: &[u8] = b"\0tomb:";
 
 /// sled reports a held lock only in its message.
 const LOCK_HELD: &str = "could not acquire lock";
+/// How long [`SledStore::open`] retries a held lock.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 fn is_lock_error(e: &StoreError) -> bool {
     matches!(e, StoreError::Open { reason, .. } if reason.contains(LOCK_HELD))
@@ -203,7 +205,26 @@ fn is_lock_error(e: &StoreError) -> bool {
 
 impl SledStore {
     /// Open (or create) the store. A locked or unwritable path is a clear error naming it.
+    ///
+    /// sled's background threads let go of the file lock a moment after the last handle
+    /// is dropped, so a process that closes and reopens a store (start-up's
+    /// [`Store::after_scan`], a command after `zonewire poll` in one test) can meet its
+    /// own lock: a held lock is retried for [`LOCK_WAIT`] before it is reported. Another
+    /// process's lock is reported after that wait.
     pub fn open(path: &Path) -> Result<SledStore> {
+        let step = std::time::Duration::from_millis(5);
+        let started = std::time::Instant::now();
+        loop {
+            match SledStore::open_once(path) {
+                Err(e) if is_lock_error(&e) && started.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(step);
+                }
+                opened => return opened,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<SledStore> {
         let open_err = |reason: String| StoreError::Open {
             path: path.to_path_buf(),
             reason,
@@ -418,20 +439,8 @@ impl Store for SledStore {
         let path = store.path.clone();
         store.flush()?;
         drop(store);
-        // sled's background threads let go of the file lock a moment after the last
-        // handle is dropped (the crash test met it): wait for them, within reason. A lock
-        // still held after that is another process's, and the error says so.
-        let step = std::time::Duration::from_millis(5);
-        let mut tries = 0;
-        loop {
-            match SledStore::open(&path) {
-                Err(e) if is_lock_error(&e) && tries < 2_000 => {
-                    tries += 1;
-                    std::thread::sleep(step);
-                }
-                opened => return Ok(Arc::new(opened?)),
-            }
-        }
+        // `open` waits for sled's threads to release the lock (the crash test met them).
+        Ok(Arc::new(SledStore::open(&path)?))
     }
 
     fn older_than(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<String>> {
