@@ -41,8 +41,8 @@ pub enum AppError {
 pub fn open_archive(config: &Config) -> Result<Arc<Archive>, AppError> {
     let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.store.path)?);
     let archive = Archive::new(store)?;
-    // Loading freed a store's worth of decoded records; without this their pages stay
-    // resident for the life of the process.
+    // Loading freed the decoded records and sled's cache of the walk; without this their
+    // pages stay resident for the life of the process.
     crate::heap::release_free_memory();
     info!(
         path = %config.store.path.display(),
