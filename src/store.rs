@@ -400,27 +400,39 @@ impl Store for SledStore {
         const UPGRADE_BATCH: usize = 1024;
         let mut upgrade = sled::Batch::default();
         let mut upgrades = 0usize;
+        // The upgrade is an optimisation: V1 records stay readable, so a failed write
+        // (a full disk) is logged and the walk goes on without it.
+        let mut upgrading = true;
+        let write = |batch: sled::Batch, upgrading: &mut bool| {
+            if let Err(e) = self.idx.apply_batch(batch) {
+                tracing::warn!(error = %e, "cannot rewrite index records in the binary encoding; keeping JSON");
+                *upgrading = false;
+            }
+        };
         for kv in self.idx.iter() {
             let (k, v) = kv?;
             let entry: IndexEntry = decode("idx", &k, &v)?;
-            if v.first() == Some(&RECORD_V1) {
+            if upgrading && v.first() == Some(&RECORD_V1) {
                 upgrade.insert(k.clone(), encode_index(&entry)?);
                 upgrades += 1;
                 if upgrades.is_multiple_of(UPGRADE_BATCH) {
-                    self.idx.apply_batch(std::mem::take(&mut upgrade))?;
+                    write(std::mem::take(&mut upgrade), &mut upgrading);
                 }
             }
             f(String::from_utf8_lossy(&k).into_owned(), entry);
         }
-        if upgrades > 0 {
+        if upgrading && upgrades > 0 {
             // The same entries in another encoding: a crash before this flush only leaves
             // some V1 records for the next start-up to upgrade.
-            self.idx.apply_batch(upgrade)?;
-            self.flush()?;
-            tracing::info!(
-                records = upgrades,
-                "index records upgraded to the binary encoding"
-            );
+            write(upgrade, &mut upgrading);
+            match self.flush() {
+                Ok(()) if upgrading => tracing::info!(
+                    records = upgrades,
+                    "index records upgraded to the binary encoding"
+                ),
+                Ok(()) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot flush the upgraded index records"),
+            }
         }
         Ok(())
     }
@@ -437,7 +449,12 @@ impl Store for SledStore {
             Err(shared) => return Ok(shared),
         };
         let path = store.path.clone();
-        store.flush()?;
+        if let Err(e) = store.flush() {
+            // Closing would flush too, and fail the same way with the store closed: keep
+            // it open, cache and all, and let the daemon serve.
+            tracing::warn!(error = %e, "cannot flush the store after start-up; keeping its cache");
+            return Ok(Arc::new(store));
+        }
         drop(store);
         // `open` waits for sled's threads to release the lock (the crash test met them).
         Ok(Arc::new(SledStore::open(&path)?))
