@@ -250,7 +250,7 @@ fn bench_query(c: &mut Criterion) {
     );
 
     let mut group = c.benchmark_group("query 100k");
-    let cases: [(&str, Query); 6] = [
+    let cases: [(&str, Query); 7] = [
         ("unfiltered first page", Query::default()),
         (
             "province=khanh-hoa",
@@ -277,6 +277,14 @@ fn bench_query(c: &mut Criterion) {
             "q= no match",
             Query {
                 q: Some("khong co trong kho".into()),
+                ..Query::default()
+            },
+        ),
+        (
+            // Every word is in some text, the phrase in none: each story is read.
+            "q= no match, known words",
+            Query {
+                q: Some(text::fold("Vĩnh Long Lạng Sơn")),
                 ..Query::default()
             },
         ),

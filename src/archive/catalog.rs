@@ -3,7 +3,7 @@
 //!
 //! Every string is held once: ids (and story ids, which are item ids) in one interner,
 //! sources and province slugs in two small ones; entries refer to them by `u32`. Search
-//! texts and province lists live in two arenas. Each story knows its lead, so a query
+//! texts (as word numbers, `words.rs`) and province lists live in two arenas. Each story knows its lead, so a query
 //! walks leads only, newest first, and allocates nothing for stories it rejects.
 
 use std::cmp::Ordering;
@@ -12,8 +12,10 @@ use std::collections::HashMap;
 use super::Query;
 use crate::store::IndexEntry;
 use intern::Interner;
+use words::{Matcher, Texts};
 
 mod intern;
+mod words;
 
 /// "No symbol": the end of a member list, or a slot that holds no entry.
 const NONE: u32 = u32::MAX;
@@ -88,7 +90,8 @@ pub(super) struct Catalog {
     leads: Vec<(i64, u32)>,
     /// Set while loading: `leads` is sorted once at the end instead of per insert.
     loading: bool,
-    search: String,
+    /// Search texts as word numbers (`words.rs`); `Entry` spans index its bytes.
+    search: Texts,
     provinces: Vec<u32>,
     live: usize,
     /// Arena bytes and province slots no live entry points at (replaced or removed).
@@ -130,8 +133,8 @@ impl Catalog {
 
     /// Rewrite the search arena in the order a query reads it: newest lead first, each
     /// followed by its members. A load fills the arena in the store's key order (hashes),
-    /// so a `q=` that matched little jumped across all 84 MiB at 100k items, a cache and
-    /// TLB miss per story: 65–90 ms a query where the same scan in walk order takes ~19 ms
+    /// so a `q=` that matched little jumped across the whole arena (84 MiB at 100k items
+    /// before word numbers), a cache and TLB miss per story: 65–90 ms a query where the same scan in walk order takes ~19 ms
     /// (BENCHMARKS.md §5). Items added later go to the end; compaction lays out again.
     fn lay_out_search(&mut self) {
         let mut order: Vec<u32> = Vec::with_capacity(self.live);
@@ -150,19 +153,16 @@ impl Catalog {
                 .filter(|&m| !placed[m] && self.entries[m].story != NONE)
                 .map(|m| u32::try_from(m).unwrap_or(NONE)),
         );
-        let mut arena = String::with_capacity(self.search.len().saturating_sub(self.dead_search));
+        let mut arena = Vec::with_capacity(self.search.len().saturating_sub(self.dead_search));
         for m in order {
             let Some(e) = self.entries.get_mut(m as usize) else {
                 continue;
             };
-            let text = self
-                .search
-                .get(e.search_start..e.search_start + e.search_len)
-                .unwrap_or("");
+            let text = self.search.encoded(e.search_start, e.search_len);
             e.search_start = arena.len();
-            arena.push_str(text);
+            arena.extend_from_slice(text);
         }
-        self.search = arena;
+        self.search.replace_arena(arena);
         self.dead_search = 0;
     }
 
@@ -202,7 +202,7 @@ impl Catalog {
     }
 
     fn search_of(&self, e: &Entry) -> &[u8] {
-        self.search_text(e).as_bytes()
+        self.search.encoded(e.search_start, e.search_len)
     }
 
     fn provinces_of(&self, e: &Entry) -> &[u32] {
@@ -258,12 +258,11 @@ impl Catalog {
             let p = self.province_names.intern(p);
             self.provinces.push(p);
         }
-        let search_start = self.search.len();
-        self.search.push_str(search);
+        let (search_start, search_len) = self.search.push(search);
         self.entries[sym as usize] = Entry {
             published,
             search_start,
-            search_len: search.len(),
+            search_len,
             provinces_start,
             provinces_len: provinces.len(),
             source,
@@ -387,6 +386,7 @@ impl Catalog {
                     .iter()
                     .map(|&p| self.province_names.get(p))
                     .collect();
+                let search = self.search_text(e);
                 fresh.add(
                     self.names.get(m),
                     self.names.get(e.story),
@@ -394,7 +394,7 @@ impl Catalog {
                         source: self.sources.get(e.source),
                         published: e.published,
                         provinces: &provinces,
-                        search: self.search_text(e),
+                        search: &search,
                         digest: e.digest,
                     },
                 );
@@ -404,10 +404,8 @@ impl Catalog {
         fresh
     }
 
-    fn search_text(&self, e: &Entry) -> &str {
-        self.search
-            .get(e.search_start..e.search_start + e.search_len)
-            .unwrap_or("")
+    fn search_text(&self, e: &Entry) -> String {
+        self.search.text(e.search_start, e.search_len)
     }
 
     /// The page a query asks for: each picked story's lead and its other members
@@ -426,7 +424,7 @@ impl Catalog {
         let filter = Filter {
             province,
             source,
-            text: q.q.as_deref().map(memchr::memmem::Finder::new),
+            text: q.q.as_deref().map(|t| self.search.matcher(t)),
             cooperation: q.cooperation,
         };
         let upper = q.before.unwrap_or(i64::MAX);
@@ -471,7 +469,7 @@ impl Catalog {
         (stories, next_before)
     }
 
-    fn story_matches(&self, story: u32, f: &Filter<'_>) -> bool {
+    fn story_matches(&self, story: u32, f: &Filter) -> bool {
         let members = || self.member_syms(story).map(|m| self.entry(m));
         if let Some(s) = f.source
             && !members().any(|e| e.source == s)
@@ -494,7 +492,7 @@ impl Catalog {
             }
         }
         if let Some(text) = &f.text
-            && !members().any(|e| text.find(self.search_of(e)).is_some())
+            && !members().any(|e| text.matches(self.search_of(e)))
         {
             return false;
         }
@@ -532,10 +530,10 @@ fn named_counts(names: &Interner, counts: &[usize]) -> HashMap<String, usize> {
 }
 
 /// A query's filters, resolved to symbols once.
-struct Filter<'q> {
+struct Filter {
     province: Option<u32>,
     source: Option<u32>,
-    text: Option<memchr::memmem::Finder<'q>>,
+    text: Option<Matcher>,
     cooperation: bool,
 }
 

@@ -1,6 +1,8 @@
 //! Strings interned as `u32` symbols, each held once.
 
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
+
+use foldhash::fast::RandomState;
 
 use hashbrown::HashTable;
 
@@ -34,14 +36,18 @@ impl Interner {
     }
 
     pub(super) fn find(&self, s: &str) -> Option<u32> {
-        let hash = self.hasher.hash_one(s);
+        self.find_hashed(s, self.hasher.hash_one(s))
+    }
+
+    fn find_hashed(&self, s: &str, hash: u64) -> Option<u32> {
         self.table
             .find(hash, |&sym| span(&self.bytes, &self.ends, sym) == s)
             .copied()
     }
 
     pub(super) fn intern(&mut self, s: &str) -> u32 {
-        if let Some(sym) = self.find(s) {
+        let hash = self.hasher.hash_one(s);
+        if let Some(sym) = self.find_hashed(s, hash) {
             return sym;
         }
         // Four billion distinct strings would need far more memory than any host has
@@ -50,10 +56,9 @@ impl Interner {
         self.bytes.push_str(s);
         self.ends.push(self.bytes.len());
         let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
-        self.table
-            .insert_unique(self.hasher.hash_one(s), sym, |&other| {
-                hasher.hash_one(span(bytes, ends, other))
-            });
+        self.table.insert_unique(hash, sym, |&other| {
+            hasher.hash_one(span(bytes, ends, other))
+        });
         sym
     }
 }

@@ -267,9 +267,22 @@ fn random_query(rng: &mut fastrand::Rng) -> Query {
             .bool()
             .then(|| pick(rng, &["khanh-hoa", "hung-yen", "ha-noi", "none"]).to_string()),
         source: (rng.u8(..4) == 0).then(|| pick(rng, &["s1", "s2", "s9"]).to_string()),
-        q: rng
-            .bool()
-            .then(|| pick(rng, &["ha", "noi kh", "", "dau tu", "vang"]).to_string()),
+        q: rng.bool().then(|| {
+            pick(
+                rng,
+                &[
+                    "ha",
+                    "noi kh",
+                    "",
+                    "dau tu",
+                    "vang",
+                    "a noi dau",
+                    "oa d",
+                    "a",
+                ],
+            )
+            .to_string()
+        }),
         cooperation: rng.u8(..4) == 0,
         limit: rng.usize(..5),
         before: rng.bool().then(|| rng.i64(0..7) * 100),
