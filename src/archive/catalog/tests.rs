@@ -343,10 +343,11 @@ fn behaves_like_the_string_catalog_it_replaced() {
     }
 }
 
-/// After a load the search texts sit in the order queries read them: newest lead first,
-/// its members right after it, whatever order the store handed the entries over in.
+/// After a load the entries and their search texts sit in the order queries read them:
+/// newest lead first, its members right after it, whatever order the store handed the
+/// entries over in.
 #[test]
-fn a_load_lays_search_texts_out_in_walk_order() {
+fn a_load_lays_entries_and_search_texts_out_in_walk_order() {
     let mut c = Catalog::loading();
     // Ids in the store's (hash) order are unrelated to time: insert scrambled.
     for k in [7u32, 2, 9, 0, 5, 3, 8, 1, 6, 4] {
@@ -359,15 +360,20 @@ fn a_load_lays_search_texts_out_in_walk_order() {
     }
     c.finish_load();
     let mut offsets = Vec::new();
+    let mut syms = Vec::new();
     for &(_, lead) in c.leads.iter().rev() {
         for m in c.member_syms(c.entry(lead).story) {
             let e = c.entry(m);
             offsets.push(e.search_start);
+            syms.push(m);
             assert_eq!(c.search_text(e), format!("text {}", &c.names.get(m)[1..]));
         }
     }
     assert_eq!(offsets.len(), 10);
     assert!(offsets.windows(2).all(|w| w[0] < w[1]), "{offsets:?}");
+    // The entries a walk reads are numbered in walk order too.
+    assert_eq!(syms, (0..10).collect::<Vec<u32>>());
+    assert_eq!(c.members("i4").unwrap(), ["i5", "i4"]);
     let q = Query {
         q: Some("text 3".into()),
         ..Query::default()
