@@ -25,8 +25,11 @@
 //! in batches, so inserting stays cheap.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::hash::BuildHasher;
 
 use chrono::{DateTime, Datelike, FixedOffset};
+use foldhash::fast::RandomState;
+use hashbrown::HashTable;
 
 use super::postings::band_keys;
 
@@ -68,7 +71,8 @@ const RECENT_DAYS: i32 = 30;
 #[derive(Debug)]
 struct Entry {
     id: Box<str>,
-    story: Box<str>,
+    /// `None` when the item is its own story, as most are: one copy of the id less.
+    story: Option<Box<str>>,
     source: u32,
     day: i32,
     published: i64,
@@ -83,6 +87,10 @@ struct Entry {
 }
 
 impl Entry {
+    fn story(&self) -> &str {
+        self.story.as_deref().unwrap_or(&self.id)
+    }
+
     fn fp(&self) -> FpRef<'_> {
         FpRef {
             v: self.v,
@@ -132,7 +140,10 @@ pub struct StoryIndex {
     slots: Vec<Option<Entry>>,
     hot: Vec<Hot>,
     free: Vec<u32>,
-    by_id: HashMap<Box<str>, u32>,
+    /// Live slots, found by the hash of their entry's id (the id itself is held once, in
+    /// the entry: a map keyed by a copy cost ~70 bytes an item).
+    by_id: HashTable<u32>,
+    hasher: RandomState,
     sources: HashMap<Box<str>, u32>,
     days: BTreeMap<i32, Day>,
     /// Set while loading: tails grow without merging and [`StoryIndex::finish_load`]
@@ -154,6 +165,14 @@ impl Default for StoryIndex {
     }
 }
 
+/// The id of the entry in a slot ("" for an empty one, which `by_id` never holds).
+fn slot_id(slots: &[Option<Entry>], slot: u32) -> &str {
+    slots
+        .get(slot as usize)
+        .and_then(Option::as_ref)
+        .map_or("", |e| &e.id)
+}
+
 /// Day number of an instant in Vietnam time, so that "±3 days" means calendar days as
 /// the boards date their articles (often a bare date, read as midnight +07:00).
 fn vn_day(t: DateTime<FixedOffset>) -> i32 {
@@ -170,7 +189,8 @@ impl StoryIndex {
             slots: Vec::new(),
             hot: Vec::new(),
             free: Vec::new(),
-            by_id: HashMap::new(),
+            by_id: HashTable::new(),
+            hasher: RandomState::default(),
             sources: HashMap::new(),
             days: BTreeMap::new(),
             loading: false,
@@ -247,7 +267,7 @@ impl StoryIndex {
         let day = vn_day(published);
         let entry = Entry {
             id: item_id.into(),
-            story: story_id.into(),
+            story: (story_id != item_id).then(|| story_id.into()),
             source: self.source_id(source),
             day,
             published: published.timestamp(),
@@ -279,7 +299,11 @@ impl StoryIndex {
                 u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
             }
         };
-        self.by_id.insert(item_id.into(), slot);
+        let (slots, hasher) = (&self.slots, &self.hasher);
+        self.by_id
+            .insert_unique(hasher.hash_one(item_id), slot, |&s| {
+                hasher.hash_one(slot_id(slots, s))
+            });
         if !self.loading {
             self.journal.push_back(slot);
             if self.journal.len() > JOURNAL {
@@ -471,7 +495,7 @@ impl StoryIndex {
         }
         SEEN.with(|cell| *cell.borrow_mut() = seen);
         best.map(|(score, e)| Match {
-            story: e.story.to_string(),
+            story: e.story().to_string(),
             score,
             item: e.id.clone(),
             published: e.published,
@@ -479,7 +503,7 @@ impl StoryIndex {
     }
 
     pub fn remove(&mut self, item_id: &str) {
-        let Some(slot) = self.by_id.remove(item_id) else {
+        let Some(slot) = self.unlink_id(item_id) else {
             return;
         };
         let Some(e) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
@@ -516,11 +540,16 @@ impl StoryIndex {
         let mut n = 0;
         for d in old.into_values() {
             for s in d.all {
-                if let Some(e) = self.slots.get_mut(s as usize).and_then(Option::take) {
+                self.unlink_slot(s);
+                if self
+                    .slots
+                    .get_mut(s as usize)
+                    .and_then(Option::take)
+                    .is_some()
+                {
                     if let Some(h) = self.hot.get_mut(s as usize) {
                         h.live = false;
                     }
-                    self.by_id.remove(&e.id);
                     self.free.push(s);
                     n += 1;
                 }
@@ -530,6 +559,23 @@ impl StoryIndex {
             self.removals += 1;
         }
         n
+    }
+
+    /// Take an id out of `by_id` (its entry must still be in its slot); its slot.
+    fn unlink_id(&mut self, id: &str) -> Option<u32> {
+        let slots = &self.slots;
+        self.by_id
+            .find_entry(self.hasher.hash_one(id), |&s| slot_id(slots, s) == id)
+            .ok()
+            .map(|entry| entry.remove().0)
+    }
+
+    /// Take a slot out of `by_id`, its entry still in place (the hash is its id's).
+    fn unlink_slot(&mut self, slot: u32) {
+        let hash = self.hasher.hash_one(slot_id(&self.slots, slot));
+        if let Ok(entry) = self.by_id.find_entry(hash, |&s| s == slot) {
+            entry.remove();
+        }
     }
 
     pub fn len(&self) -> usize {

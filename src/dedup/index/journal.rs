@@ -99,7 +99,7 @@ impl StoryIndex {
                 .is_none_or(|b| !b.beats(score, e.published, &e.id))
             {
                 best = Some(Match {
-                    story: e.story.to_string(),
+                    story: e.story().to_string(),
                     score,
                     item: e.id.clone(),
                     published: e.published,
