@@ -14,8 +14,8 @@ mod dom;
 mod presets;
 mod suggest;
 
-use std::collections::HashSet;
-use std::sync::LazyLock;
+use std::collections::{HashMap, HashSet};
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use chrono::{DateTime, FixedOffset};
 use regex::Regex;
@@ -109,7 +109,13 @@ fn field(name: &'static str, spec: Option<String>) -> Result<Option<Field>, Extr
 }
 
 /// `Tin tức khác` → `(?i)tin\s+tức\s+khác`, so NBSP or doubled spaces still match.
+///
+/// Compiled once per pattern for the whole process: every HTML source carries its
+/// preset's markers, and a case-insensitive Unicode pattern compiles to ~10 KB, so 200
+/// sources held ~8 MB of identical automata (BENCHMARKS.md §4). Clones share them. The
+/// patterns come from the configuration, so the cache cannot grow without bound.
 fn marker_regex(marker: &str) -> Option<Regex> {
+    static COMPILED: LazyLock<Mutex<HashMap<String, Regex>>> = LazyLock::new(Mutex::default);
     let words: Vec<String> = dom::clean_text(marker)
         .split(' ')
         .map(regex::escape)
@@ -117,7 +123,14 @@ fn marker_regex(marker: &str) -> Option<Regex> {
     if words.iter().all(|w| w.is_empty()) {
         return None;
     }
-    Regex::new(&format!("(?i){}", words.join(r"\s+"))).ok()
+    let pattern = format!("(?i){}", words.join(r"\s+"));
+    let mut compiled = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(re) = compiled.get(&pattern) {
+        return Some(re.clone());
+    }
+    let re = Regex::new(&pattern).ok()?;
+    compiled.insert(pattern, re.clone());
+    Some(re)
 }
 
 impl HtmlRules {
