@@ -383,3 +383,44 @@ fn a_load_lays_entries_and_search_texts_out_in_walk_order() {
         vec![("i2".to_string(), vec!["i3".to_string()])]
     );
 }
+
+/// A load ranks its words once `RANK_SAMPLE` entries are in, then encodes the rest with
+/// that ranking (new words last); texts and answers stay the same throughout.
+#[test]
+fn a_load_ranks_words_after_a_sample_and_keeps_answering() {
+    let mut c = Catalog::loading();
+    let text = |k: u32| format!("chung w{k} chung x{}", k % 3);
+    for k in 0..20u32 {
+        c.insert(
+            &format!("i{k}"),
+            &entry(i64::from(k), &format!("i{k}"), "s1", &[], &text(k)),
+        );
+        assert_eq!(
+            c.search.is_ranked(),
+            k as usize + 1 >= RANK_SAMPLE,
+            "after {k}"
+        );
+    }
+    c.finish_load();
+    for k in 0..20u32 {
+        let sym = c.names.find(&format!("i{k}")).unwrap();
+        assert_eq!(c.search_text(c.entry(sym)), text(k));
+    }
+    let ids = |q: &str| -> Vec<String> {
+        let query = Query {
+            q: Some(q.into()),
+            limit: 100,
+            ..Query::default()
+        };
+        c.page(&query).0.into_iter().map(|(lead, _)| lead).collect()
+    };
+    assert_eq!(ids("w15 chung"), ["i15"]);
+    assert_eq!(
+        ids("chung x1"),
+        ["i19", "i16", "i13", "i10", "i7", "i4", "i1"]
+    );
+    assert_eq!(ids("chung w1").len(), 11); // w1, w10…w19
+    assert_eq!(ids("1 chung"), ["i11", "i1"]);
+    assert!(ids("x1 w").is_empty());
+    assert!(ids("w3 x").is_empty());
+}

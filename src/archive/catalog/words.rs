@@ -2,16 +2,18 @@
 //!
 //! A folded text is lower-case words separated by single spaces, and Vietnamese words are
 //! short syllables: the 900 bytes an item keeps for search hold ~200 words of ~3.5
-//! letters. Each distinct word gets a number in one vocabulary, and a text becomes a run of
-//! 16-bit units, less than half its bytes. Queries keep their exact meaning, "the folded
+//! letters. Each distinct word gets a number in one vocabulary, and a text becomes the
+//! run of its words' codes: a third of its bytes. Queries keep their exact meaning, "the folded
 //! phrase occurs in the folded text", because a phrase whose spaces fall on the text's
 //! spaces can only be: a word *ending* with its first word, the middle words exactly, and
 //! a word *starting* with its last one (one word: a word containing it).
 //!
-//! Encoding: a word number below [`SINGLE`] is one unit; a larger one is an escape unit
-//! (at least `SINGLE`) followed by a unit below `SINGLE`. A unit at least `SINGLE` is
-//! therefore always the first half of a pair, which lets a byte search find a word
-//! boundary by looking one unit back.
+//! Codes are laid out like UTF-8: a code is one byte below 0x80, or a lead byte from 0xC0
+//! followed by one to four trail bytes 0x80–0xBF, so a byte search for whole codes can
+//! only hit at a word's start and the word before any position is found by stepping back
+//! over trail bytes. Words are ranked by how often the loaded texts use them, so the
+//! commonest 128 take one byte and the next 2,048 two: Vietnamese running text is mostly
+//! a few hundred syllables.
 
 use foldhash::fast::RandomState;
 use hashbrown::HashMap;
@@ -19,16 +21,25 @@ use memchr::memmem::Finder;
 
 use super::intern::Interner;
 
-/// Word numbers below this take one unit. Tiny in tests, so that every test runs through
-/// two-unit words too.
-const SINGLE: u32 = if cfg!(test) { 6 } else { 0xF000 };
-
-/// One unit, little-endian, in the byte arena.
-const UNIT: usize = 2;
+/// How many ranks take 1, 2, 3 and 4 bytes (the rest take 5). Tiny in tests, so that
+/// every test runs through every length.
+const TIERS: [u32; 4] = if cfg!(test) {
+    [3, 3, 3, 3]
+} else {
+    [128, 32 << 6, 16 << 12, 8 << 18]
+};
 
 #[derive(Debug, Default)]
 pub(super) struct Texts {
+    /// Words by symbol, in the order they were first seen.
     vocab: Interner,
+    /// Symbol → rank (what the arena holds) and rank → symbol; both the identity until a
+    /// ranking is adopted (`ranked`).
+    rank_of: Vec<u32>,
+    sym_of: Vec<u32>,
+    ranked: bool,
+    /// Uses per symbol, counted until a ranking is adopted (only a ranking reads them).
+    uses: Vec<u32>,
     /// Words of up to 8 bytes (nearly every Vietnamese syllable) by their bytes as one
     /// little-endian integer, zero-padded (folded words hold no NUL byte, so padding never
     /// makes two words equal): a start-up encodes ~20M words at 100k items, and a string
@@ -65,21 +76,112 @@ impl Texts {
             }
             // Both ends sit next to an ASCII space or at an end: char boundaries.
             let word = folded.get(from..i).unwrap_or("");
-            let id = if i - from <= 8 {
+            let sym = if i - from <= 8 {
                 match self.short.get(&key) {
-                    Some(&id) => id,
+                    Some(&sym) => sym,
                     None => {
-                        let id = self.vocab.intern(word);
-                        self.short.insert(key, id);
-                        id
+                        let sym = self.intern(word);
+                        self.short.insert(key, sym);
+                        sym
                     }
                 }
             } else {
-                self.vocab.intern(word)
+                self.intern(word)
             };
-            encode(id, &mut self.bytes);
+            // Before a ranking, ranks are symbols: a start-up encodes ~20M words here, and
+            // two lookups less per word is ~0.1 s of it.
+            let rank = if self.ranked {
+                self.rank(sym)
+            } else {
+                if let Some(n) = self.uses.get_mut(sym as usize) {
+                    *n = n.saturating_add(1);
+                }
+                sym
+            };
+            encode(rank, &mut self.bytes);
         }
         (start, self.bytes.len() - start)
+    }
+
+    /// A word's symbol; a new word ranks after every known one.
+    fn intern(&mut self, word: &str) -> u32 {
+        let sym = self.vocab.intern(word);
+        if sym as usize == self.rank_of.len() {
+            self.rank_of.push(sym_to_u32(self.sym_of.len()));
+            self.sym_of.push(sym);
+            if !self.ranked {
+                self.uses.push(0);
+            }
+        }
+        sym
+    }
+
+    fn rank(&self, sym: u32) -> u32 {
+        self.rank_of.get(sym as usize).copied().unwrap_or(u32::MAX)
+    }
+
+    fn sym(&self, rank: u32) -> u32 {
+        self.sym_of.get(rank as usize).copied().unwrap_or(u32::MAX)
+    }
+
+    /// Rank the words by use, commonest first, for [`Texts::recode`] and
+    /// [`Texts::finish_recode`]: a load meets words in no useful order. Meant once, after
+    /// a load; later it returns the ranking in force.
+    pub(super) fn ranking(&self) -> Ranking {
+        // Once a ranking is adopted the counts are gone: keep it (new words stay last).
+        let mut by_use = self.sym_of.clone();
+        if !self.ranked {
+            by_use.sort_by_key(|&sym| {
+                std::cmp::Reverse(self.uses.get(sym as usize).copied().unwrap_or(0))
+            });
+        }
+        let mut rank_of = vec![0; by_use.len()];
+        for (rank, &sym) in by_use.iter().enumerate() {
+            rank_of[sym as usize] = sym_to_u32(rank);
+        }
+        let remap = self
+            .sym_of
+            .iter()
+            .map(|&sym| rank_of.get(sym as usize).copied().unwrap_or(u32::MAX))
+            .collect();
+        Ranking {
+            rank_of,
+            sym_of: by_use,
+            remap,
+        }
+    }
+
+    /// Append a span of this arena to `out` in a new ranking's codes.
+    pub(super) fn recode(&self, ranking: &Ranking, start: usize, len: usize, out: &mut Vec<u8>) {
+        for rank in Words::new(self.encoded(start, len)) {
+            encode(
+                ranking
+                    .remap
+                    .get(rank as usize)
+                    .copied()
+                    .unwrap_or(u32::MAX),
+                out,
+            );
+        }
+    }
+
+    /// True once a ranking is adopted.
+    pub(super) fn is_ranked(&self) -> bool {
+        self.ranked
+    }
+
+    /// Replace the arena with one laid out anew from spans of this one (same codes).
+    pub(super) fn replace_arena(&mut self, bytes: Vec<u8>) {
+        self.bytes = bytes;
+    }
+
+    /// Adopt a ranking and the arena recoded into it.
+    pub(super) fn finish_recode(&mut self, ranking: Ranking, bytes: Vec<u8>) {
+        self.rank_of = ranking.rank_of;
+        self.sym_of = ranking.sym_of;
+        self.bytes = bytes;
+        self.ranked = true;
+        self.uses = Vec::new();
     }
 
     /// The encoded text of a span (empty for a span that is not in the arena).
@@ -90,24 +192,22 @@ impl Texts {
     /// The folded text of a span, as it was pushed (single spaces).
     pub(super) fn text(&self, start: usize, len: usize) -> String {
         let mut out = String::new();
-        for id in Words::new(self.encoded(start, len)) {
+        for rank in Words::new(self.encoded(start, len)) {
             if !out.is_empty() {
                 out.push(' ');
             }
-            out.push_str(self.vocab.get(id));
+            out.push_str(self.vocab.get(self.sym(rank)));
         }
         out
-    }
-
-    /// Replace the arena with one laid out anew from spans of this one (same vocabulary).
-    pub(super) fn replace_arena(&mut self, bytes: Vec<u8>) {
-        self.bytes = bytes;
     }
 
     pub(super) fn shrink_to_fit(&mut self) {
         self.bytes.shrink_to_fit();
         self.vocab.shrink_to_fit();
         self.short.shrink_to_fit();
+        self.rank_of.shrink_to_fit();
+        self.sym_of.shrink_to_fit();
+        self.uses.shrink_to_fit();
     }
 
     /// Compile a folded phrase against the vocabulary. The matcher is only valid for this
@@ -124,7 +224,7 @@ impl Texts {
                 let mut mid_bytes = Vec::new();
                 for w in mid {
                     match self.vocab.find(w) {
-                        Some(id) => encode(id, &mut mid_bytes),
+                        Some(sym) => encode(self.rank(sym), &mut mid_bytes),
                         None => return Matcher { kind: Kind::Never },
                     }
                 }
@@ -144,17 +244,19 @@ impl Texts {
         Matcher { kind }
     }
 
-    /// The words a predicate accepts, or `None` when it accepts none.
+    /// The words a predicate accepts, by rank, or `None` when it accepts none.
     fn words_where(&self, pred: impl Fn(&str) -> bool) -> Option<WordSet> {
         let mut set = WordSet {
-            bits: vec![0; self.vocab.len().div_ceil(64)],
+            bits: vec![0; self.sym_of.len().div_ceil(64)],
             only: None,
             count: 0,
         };
-        for id in 0..self.vocab.len() as u32 {
-            if pred(self.vocab.get(id)) {
-                set.bits[(id / 64) as usize] |= 1 << (id % 64);
-                set.only = Some(id);
+        for (sym, &rank) in self.rank_of.iter().enumerate() {
+            if pred(self.vocab.get(sym_to_u32(sym)))
+                && let Some(b) = set.bits.get_mut((rank / 64) as usize)
+            {
+                *b |= 1 << (rank % 64);
+                set.only = Some(rank);
                 set.count += 1;
             }
         }
@@ -162,44 +264,91 @@ impl Texts {
     }
 }
 
-fn encode(id: u32, out: &mut Vec<u8>) {
-    if id < SINGLE {
-        out.extend_from_slice(&(id as u16).to_le_bytes());
-    } else {
-        // 4,096 escape values × 61,440: a quarter of a billion distinct words, far more
-        // than fit in memory first, so the saturation never happens in practice.
-        let high = u16::try_from(SINGLE + id / SINGLE).unwrap_or(u16::MAX);
-        out.extend_from_slice(&high.to_le_bytes());
-        out.extend_from_slice(&((id % SINGLE) as u16).to_le_bytes());
+/// A ranking of the vocabulary by use (see [`Texts::ranking`]).
+pub(super) struct Ranking {
+    rank_of: Vec<u32>,
+    sym_of: Vec<u32>,
+    /// Current rank → new rank: what recoding reads for every word.
+    remap: Vec<u32>,
+}
+
+/// Vocabulary sizes fit in `u32`: the interner numbers its symbols with one.
+fn sym_to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[inline]
+fn encode(rank: u32, out: &mut Vec<u8>) {
+    let trail = |x: u32| 0x80 | (x & 0x3F) as u8;
+    let mut x = rank;
+    if x < TIERS[0] {
+        out.push(x as u8);
+        return;
     }
+    x -= TIERS[0];
+    if x < TIERS[1] {
+        out.extend_from_slice(&[0xC0 | (x >> 6) as u8, trail(x)]);
+        return;
+    }
+    x -= TIERS[1];
+    if x < TIERS[2] {
+        out.extend_from_slice(&[0xE0 | (x >> 12) as u8, trail(x >> 6), trail(x)]);
+        return;
+    }
+    x -= TIERS[2];
+    if x < TIERS[3] {
+        out.extend_from_slice(&[
+            0xF0 | (x >> 18) as u8,
+            trail(x >> 12),
+            trail(x >> 6),
+            trail(x),
+        ]);
+        return;
+    }
+    // 134 million five-byte ranks after the 2.2 million shorter ones: far more distinct
+    // words than fit in memory, so the clamp never bites in practice.
+    let x = (x - TIERS[3]).min((8 << 24) - 1);
+    out.extend_from_slice(&[
+        0xF8 | (x >> 24) as u8,
+        trail(x >> 18),
+        trail(x >> 12),
+        trail(x >> 6),
+        trail(x),
+    ]);
 }
 
-fn unit(bytes: &[u8], at: usize) -> Option<u32> {
-    let b = bytes.get(at..at + UNIT)?;
-    Some(u32::from(u16::from_le_bytes([b[0], b[1]])))
+fn is_trail(b: u8) -> bool {
+    b & 0xC0 == 0x80
 }
 
-/// The word starting at byte `at` and the byte after it.
+/// The word (rank) starting at byte `at` and the byte after it.
 fn word_at(bytes: &[u8], at: usize) -> Option<(u32, usize)> {
-    let u = unit(bytes, at)?;
-    if u < SINGLE {
-        return Some((u, at + UNIT));
+    let lead = *bytes.get(at)?;
+    let (len, mut x, base) = match lead {
+        0x00..=0x7F => return Some((u32::from(lead), at + 1)),
+        0x80..=0xBF => return None,
+        0xC0..=0xDF => (2, lead & 0x1F, TIERS[0]),
+        0xE0..=0xEF => (3, lead & 0x0F, TIERS[0] + TIERS[1]),
+        0xF0..=0xF7 => (4, lead & 0x07, TIERS[0] + TIERS[1] + TIERS[2]),
+        _ => (5, lead & 0x07, TIERS[0] + TIERS[1] + TIERS[2] + TIERS[3]),
+    };
+    let mut value = u32::from(x);
+    for i in 1..len {
+        x = *bytes.get(at + i)?;
+        value = (value << 6) | u32::from(x & 0x3F);
     }
-    let low = unit(bytes, at + UNIT)?;
-    Some(((u - SINGLE) * SINGLE + low, at + 2 * UNIT))
+    Some((base + value, at + len))
 }
 
 /// The word ending at byte `end`.
 fn word_before(bytes: &[u8], end: usize) -> Option<u32> {
-    if end >= 2 * UNIT && unit(bytes, end - 2 * UNIT)? >= SINGLE {
-        return word_at(bytes, end - 2 * UNIT).map(|(id, _)| id);
+    let mut at = end.checked_sub(1)?;
+    while is_trail(*bytes.get(at)?) {
+        at = at.checked_sub(1)?;
     }
-    word_at(bytes, end.checked_sub(UNIT)?).map(|(id, _)| id)
-}
-
-/// True when byte `at` starts a word: even, and the unit before it is not an escape.
-fn boundary(bytes: &[u8], at: usize) -> bool {
-    at.is_multiple_of(UNIT) && (at == 0 || unit(bytes, at - UNIT).is_some_and(|u| u < SINGLE))
+    word_at(bytes, at)
+        .filter(|&(_, next)| next == end)
+        .map(|(rank, _)| rank)
 }
 
 struct Words<'a> {
@@ -326,20 +475,15 @@ impl Matcher {
     }
 }
 
-/// Where a needle of whole words occurs at a word boundary, overlaps included: a hit at an
-/// odd byte or inside a two-unit word can cover the real one, and `find_iter` would skip
-/// it.
+/// Where a needle of whole codes occurs. Its first byte is a lead or a one-byte code, never
+/// a trail byte, so every hit is at a word's start; hits may overlap (a phrase can fail
+/// its ends at one and pass them at the next).
 fn word_starts<'a>(f: &'a Finder<'static>, text: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
     let mut from = 0;
     std::iter::from_fn(move || {
-        while let Some(hit) = text.get(from..).and_then(|rest| f.find(rest)) {
-            let at = from + hit;
-            from = at + 1;
-            if boundary(text, at) {
-                return Some(at);
-            }
-        }
-        None
+        let hit = from + f.find(text.get(from..)?)?;
+        from = hit + 1;
+        Some(hit)
     })
 }
 
@@ -376,39 +520,88 @@ mod tests {
         }
     }
 
-    #[test]
-    fn matching_encoded_texts_equals_a_substring_search_of_the_folded_ones() {
-        for seed in 0..300 {
-            let mut rng = fastrand::Rng::with_seed(seed);
-            let texts: Vec<String> = (0..8).map(|_| random_text(&mut rng)).collect();
-            let mut arena = Texts::default();
-            let spans: Vec<(usize, usize)> = texts.iter().map(|t| arena.push(t)).collect();
-            for (t, &(s, l)) in texts.iter().zip(&spans) {
-                assert_eq!(&arena.text(s, l), t, "round trip, seed {seed}");
-            }
-            for _ in 0..40 {
-                let q = random_phrase(&mut rng, &texts);
-                let m = arena.matcher(&q);
-                for (t, &(s, l)) in texts.iter().zip(&spans) {
-                    assert_eq!(
-                        m.matches(arena.encoded(s, l)),
-                        t.contains(q.as_str()),
-                        "{q:?} in {t:?}, seed {seed}"
-                    );
-                }
+    /// Check every text's round trip and every phrase's answer against `str::contains`.
+    fn check(rng: &mut fastrand::Rng, arena: &Texts, texts: &[String], spans: &[(usize, usize)]) {
+        for (t, &(s, l)) in texts.iter().zip(spans) {
+            assert_eq!(&arena.text(s, l), t, "round trip");
+        }
+        for _ in 0..40 {
+            let q = random_phrase(rng, texts);
+            let m = arena.matcher(&q);
+            for (t, &(s, l)) in texts.iter().zip(spans) {
+                assert_eq!(
+                    m.matches(arena.encoded(s, l)),
+                    t.contains(q.as_str()),
+                    "{q:?} in {t:?}"
+                );
             }
         }
     }
 
     #[test]
-    fn words_past_the_single_unit_range_take_two_units_and_still_match() {
+    fn matching_encoded_texts_equals_a_substring_search_of_the_folded_ones() {
+        for seed in 0..300 {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let mut texts: Vec<String> = (0..8).map(|_| random_text(&mut rng)).collect();
+            let mut arena = Texts::default();
+            let mut spans: Vec<(usize, usize)> = texts.iter().map(|t| arena.push(t)).collect();
+            check(&mut rng, &arena, &texts, &spans);
+            // Ranked by use and laid out in another order, as a load does; then more
+            // texts, with words the ranking has not seen.
+            let ranking = arena.ranking();
+            let mut order: Vec<usize> = (0..texts.len()).collect();
+            rng.shuffle(&mut order);
+            let mut bytes = Vec::new();
+            for &i in &order {
+                let (s, l) = spans[i];
+                let start = bytes.len();
+                arena.recode(&ranking, s, l, &mut bytes);
+                spans[i] = (start, bytes.len() - start);
+            }
+            arena.finish_recode(ranking, bytes);
+            check(&mut rng, &arena, &texts, &spans);
+            for _ in 0..4 {
+                let t = format!("{} w{}", random_text(&mut rng), rng.u8(..20))
+                    .trim()
+                    .to_string();
+                spans.push(arena.push(&t));
+                texts.push(t);
+            }
+            check(&mut rng, &arena, &texts, &spans);
+        }
+    }
+
+    #[test]
+    fn codes_take_one_to_five_bytes_and_match_across_lengths() {
         let mut arena = Texts::default();
-        let (s, l) = arena.push("a b c d e f g h");
-        // Six one-unit words, then two two-unit ones.
-        assert_eq!(l, 6 * UNIT + 2 * 2 * UNIT);
-        assert!(arena.matcher("f g h").matches(arena.encoded(s, l)));
-        assert!(arena.matcher("h").matches(arena.encoded(s, l)));
-        assert!(!arena.matcher("h a").matches(arena.encoded(s, l)));
+        let (s, l) = arena.push("a b c d e f g h i j k l m n");
+        // In tests three ranks take each of 1, 2, 3 and 4 bytes; the rest take 5.
+        assert_eq!(l, 3 + 3 * 2 + 3 * 3 + 3 * 4 + 2 * 5);
+        let text = arena.encoded(s, l);
+        assert!(arena.matcher("c d e f g h i j k l m n").matches(text));
+        assert!(arena.matcher("l m n").matches(text));
+        assert!(arena.matcher("n").matches(text));
+        assert!(!arena.matcher("n a").matches(text));
+        assert!(!arena.matcher("m l").matches(text));
+    }
+
+    #[test]
+    fn the_commonest_words_take_the_shortest_codes_after_ranking() {
+        let mut arena = Texts::default();
+        let (s, l) = arena.push("a b c d e f g h h h g g");
+        let ranking = arena.ranking();
+        let mut bytes = Vec::new();
+        arena.recode(&ranking, s, l, &mut bytes);
+        let len = bytes.len();
+        arena.finish_recode(ranking, bytes);
+        assert_eq!(arena.text(0, len), "a b c d e f g h h h g g");
+        assert!(len < l, "{len} >= {l}");
+        assert!(arena.matcher("h h g").matches(arena.encoded(0, len)));
+        // g and h (three uses each) arrived seventh and eighth, three bytes each; ranked,
+        // they take one, and a new word ranks last.
+        assert_eq!(arena.push("g").1, 1);
+        assert_eq!(arena.push("h").1, 1);
+        assert_eq!(arena.push("z").1, 3);
     }
 
     #[test]
