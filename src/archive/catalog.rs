@@ -3,8 +3,9 @@
 //!
 //! Every string is held once: ids (and story ids, which are item ids) in one interner,
 //! sources and province slugs in two small ones; entries refer to them by `u32`. Search
-//! texts (as word numbers, `words.rs`) and province lists live in two arenas. Each story knows its lead, so a query
-//! walks leads only, newest first, and allocates nothing for stories it rejects.
+//! texts (as word codes, `words.rs`) and province lists live in two arenas. Each story
+//! knows its lead, so a query walks leads only, newest first, and allocates nothing for
+//! stories it rejects. `layout.rs` puts all of it in walk order after a load.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -96,7 +97,7 @@ pub(super) struct Catalog {
     leads: Vec<(i64, u32)>,
     /// Set while loading: `leads` is sorted once at the end instead of per insert.
     loading: bool,
-    /// Search texts as word numbers (`words.rs`); `Entry` spans index its bytes.
+    /// Search texts as word codes (`words.rs`); `Entry` spans index its bytes.
     search: Texts,
     provinces: Vec<u32>,
     live: usize,

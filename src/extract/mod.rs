@@ -113,7 +113,7 @@ fn field(name: &'static str, spec: Option<String>) -> Result<Option<Field>, Extr
 /// Compiled once per pattern for the whole process: every HTML source carries its
 /// preset's markers, and a case-insensitive Unicode pattern compiles to ~10 KB, so 200
 /// sources held ~8 MB of identical automata (BENCHMARKS.md §4). Clones share them. The
-/// patterns come from the configuration, so the cache cannot grow without bound.
+/// cache grows only with the distinct markers the configurations of this process name.
 fn marker_regex(marker: &str) -> Option<Regex> {
     static COMPILED: LazyLock<Mutex<HashMap<String, Regex>>> = LazyLock::new(Mutex::default);
     let words: Vec<String> = dom::clean_text(marker)

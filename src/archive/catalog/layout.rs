@@ -70,8 +70,8 @@ impl Catalog {
     /// Rewrite the search arena in the order a query reads it: newest lead first, each
     /// followed by its members. A load fills the arena in the store's key order (hashes),
     /// so a `q=` that matched little jumped across the whole arena (84 MiB at 100k items
-    /// before word numbers), a cache and TLB miss per story: 65–90 ms a query where the same scan in walk order takes ~19 ms
-    /// (BENCHMARKS.md §5). Items added later go to the end; compaction lays out again.
+    /// before word codes), a cache and TLB miss per story (BENCHMARKS.md §5). Items added
+    /// later go to the end; compaction lays out again.
     pub(super) fn lay_out_search(&mut self) {
         let mut order: Vec<u32> = Vec::with_capacity(self.live);
         for &(_, lead) in self.leads.iter().rev() {
