@@ -39,7 +39,7 @@ impl Lists {
             let Some(e) = slots.get(s as usize).and_then(Option::as_ref) else {
                 continue;
             };
-            self.names.extend(e.names.iter().map(|&n| (n, s)));
+            self.names.extend(e.names().iter().map(|&n| (n, s)));
             self.bands.extend(band_keys(&e.mh).map(|k| (k, s)));
         }
         self.names.seal();

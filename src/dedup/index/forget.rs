@@ -25,7 +25,7 @@ impl StoryIndex {
             d.tail.retain(|&s| s != slot);
             d.pending.retain(|&s| s != slot);
             if let Some(lists) = d.lists.get_mut()
-                && !e.names.is_empty()
+                && e.n_names > 0
             {
                 lists.names.retain_slots(|s| s != slot);
                 lists.bands.retain_slots(|s| s != slot);
