@@ -86,7 +86,9 @@ pub struct Supervisor {
     permits: Arc<Semaphore>,
     root: CancellationToken,
     tracker: TaskTracker,
-    tasks: std::sync::Mutex<HashMap<String, (Source, CancellationToken)>>,
+    /// One copy of each source, shared with its task: a `Source` clone also clones its
+    /// compiled patterns' caches (~1.7 KB a source; massif at 2,000 sources).
+    tasks: std::sync::Mutex<HashMap<String, (Arc<Source>, CancellationToken)>>,
 }
 
 /// What a reload changed.
@@ -153,49 +155,66 @@ impl Supervisor {
                 summary.added.push(source.id.clone());
             }
             let token = self.root.child_token();
+            let source = Arc::new(source.clone());
             self.spawn(source.clone(), token.clone());
-            tasks.insert(source.id.clone(), (source.clone(), token));
+            tasks.insert(source.id.clone(), (source, token));
         }
         summary
     }
 
-    fn spawn(&self, source: Source, cancel: CancellationToken) {
-        let poller = self.poller.clone();
-        let permits = self.permits.clone();
-        self.tracker.spawn(async move {
-            loop {
-                let state = match poller.archive.source_state(&source.id) {
-                    Ok(st) => st,
-                    Err(e) => {
-                        warn!(source = %source.id, error = %e, "cannot read schedule");
-                        None
-                    }
-                };
-                let now = Utc::now();
-                let wait = due_in(state.as_ref(), &source, now);
-                let next = (!wait.is_zero()).then(|| now + chrono_dur(wait));
-                tokio::select! {
-                    _ = cancel.cancelled() => break,
-                    _ = tokio::time::sleep(wait) => {}
-                }
-                let permit = tokio::select! {
-                    _ = cancel.cancelled() => break,
-                    p = permits.clone().acquire_owned() => p,
-                };
-                let Ok(_permit) = permit else { break };
-                if let Some(due) = next {
-                    let lag = (Utc::now() - due).num_milliseconds().max(0) as f64 / 1000.0;
-                    crate::metrics::get()
-                        .poll_lag_seconds
-                        .get_or_create(&crate::metrics::labels(&[("source", &source.id)]))
-                        .set(lag);
-                }
-                tokio::select! {
-                    _ = cancel.cancelled() => break,
-                    _ = poller.poll(&source) => {}
-                }
+    fn spawn(&self, source: Arc<Source>, cancel: CancellationToken) {
+        self.tracker.spawn(source_loop(
+            self.poller.clone(),
+            self.permits.clone(),
+            source,
+            cancel,
+        ));
+    }
+}
+
+/// One source's task: wait until due, take a permit, poll, again until cancelled.
+///
+/// A task's future lives in its tokio cell for as long as the source is configured, and a
+/// future is as large as its largest state: with the poll inline, that was the poll's
+/// ~6 KB (request, parse and store futures), 12.5 MB for 2,000 idle sources (massif).
+/// Boxed, the poll's state exists only while it runs.
+async fn source_loop(
+    poller: Arc<Poller>,
+    permits: Arc<Semaphore>,
+    source: Arc<Source>,
+    cancel: CancellationToken,
+) {
+    loop {
+        let state = match poller.archive.source_state(&source.id) {
+            Ok(st) => st,
+            Err(e) => {
+                warn!(source = %source.id, error = %e, "cannot read schedule");
+                None
             }
-        });
+        };
+        let now = Utc::now();
+        let wait = due_in(state.as_ref(), &source, now);
+        let next = (!wait.is_zero()).then(|| now + chrono_dur(wait));
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        let permit = tokio::select! {
+            _ = cancel.cancelled() => break,
+            p = permits.clone().acquire_owned() => p,
+        };
+        let Ok(_permit) = permit else { break };
+        if let Some(due) = next {
+            let lag = (Utc::now() - due).num_milliseconds().max(0) as f64 / 1000.0;
+            crate::metrics::get()
+                .poll_lag_seconds
+                .get_or_create(&crate::metrics::labels(&[("source", &source.id)]))
+                .set(lag);
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = Box::pin(poller.poll(&source)) => {}
+        }
     }
 }
 
@@ -204,6 +223,30 @@ mod tests {
     use super::*;
 
     const MIN: Duration = Duration::from_secs(60);
+
+    /// Every configured source keeps one of these futures alive for the life of the
+    /// daemon; the poll inside must stay boxed (it was ~6 KB inline).
+    #[test]
+    fn an_idle_source_task_is_small() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = crate::config::Config::parse(
+            "[[source]]\nid = \"a\"\nurl = \"https://a.vn/feed\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap();
+        let store: Arc<dyn crate::store::Store> =
+            Arc::new(crate::store::SledStore::open(&dir.path().join("db")).unwrap());
+        let archive = Arc::new(crate::archive::Archive::new(store).unwrap());
+        let poller = crate::app::poller(&cfg, archive).unwrap();
+        let task = source_loop(
+            poller,
+            Arc::new(Semaphore::new(1)),
+            Arc::new(cfg.sources[0].clone()),
+            CancellationToken::new(),
+        );
+        let size = std::mem::size_of_val(&task);
+        assert!(size <= 1024, "a source's task future is {size} bytes");
+    }
 
     #[test]
     fn saved_schedule_survives_restart_and_url_change() {
