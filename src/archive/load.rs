@@ -91,7 +91,7 @@ pub(super) fn load(
         // Reopened on a thread of its own, so the reopened store's long-lived allocations
         // land in that thread's malloc arena. Made here, they fell between the chunks
         // still being freed and pinned their pages: idle RSS at 100k items varied by
-        // 12 MiB from one start-up to the next (BENCHMARKS.md §4).
+        // 12 MiB from one start-up to the next (BENCHMARKS.md, history, 2026-12-05).
         let reopened = walked.map(|()| scope.spawn(move || store.after_scan()));
         for old in returned {
             drop(old);

@@ -276,7 +276,10 @@ impl StoryIndex {
     ) {
         self.remove(item_id);
         let day = vn_day(published);
-        let names = &fp.names[..fp.names.len().min(usize::from(u16::MAX))];
+        // A stored fingerprint is bounded by MAX_NAMES; the cap only keeps a corrupt one
+        // from shifting names into numbers.
+        let n_names = u16::try_from(fp.names.len()).unwrap_or(u16::MAX);
+        let names = &fp.names[..usize::from(n_names)];
         let entry = Entry {
             id: item_id.into(),
             story: (story_id != item_id).then(|| story_id.into()),
@@ -287,9 +290,7 @@ impl StoryIndex {
             w: fp.w,
             mh: <[u16; SLOTS]>::try_from(fp.mh.as_slice()).unwrap_or([0; SLOTS]),
             has_text: fp.mh.len() == SLOTS,
-            // A stored fingerprint is bounded by MAX_NAMES; the cap only keeps a corrupt
-            // one from shifting names into numbers.
-            n_names: u16::try_from(names.len()).unwrap_or(u16::MAX),
+            n_names,
             feats: names.iter().chain(&fp.nums).copied().collect(),
         };
         let comparable = entry.comparable();
