@@ -287,7 +287,13 @@ impl Archive {
                 }
             }
         }
-        batch.stories = story_members.into_iter().collect();
+        // A story of one item is that item: its record would only repeat the item's id,
+        // and writing it was one more insert per new item in the commit, where sled's
+        // transactions also read every key they write. Clusters are written in full.
+        batch.stories = story_members
+            .into_iter()
+            .filter(|(story, members)| members.as_slice() != std::slice::from_ref(story))
+            .collect();
         batch.source_state = Some((source.to_string(), state));
         self.store.commit(batch)?;
 

@@ -3,7 +3,7 @@
 //!
 //! Trees (design.md "Store"): `items` (id → record), `by_time` (published BE + id → ()),
 //! `keys` (dedup key → id; kept after pruning as tombstones), `stories` (story id → member
-//! ids), `idx` (id → compact index entry, what the in-memory catalog is rebuilt from),
+//! ids, for stories of two items or more: an item alone is its own story), `idx` (id → compact index entry, what the in-memory catalog is rebuilt from),
 //! `sources` (source id → state), `meta` (schema version).
 //! One poll's writes commit in one transaction, then `flush()`.
 
@@ -122,6 +122,8 @@ impl Batch {
 pub trait Store: Send + Sync + 'static {
     fn lookup_key(&self, key: &str) -> Result<Option<KeyHit>>;
     fn item(&self, id: &str) -> Result<Option<Item>>;
+    /// Members of a story of two items or more; empty for an item that stands alone
+    /// (no record is written for it) and for unknown ids.
     fn story_members(&self, story: &str) -> Result<Vec<String>>;
     fn source_state(&self, source: &str) -> Result<Option<SourceState>>;
     fn all_source_states(&self) -> Result<Vec<(String, SourceState)>>;

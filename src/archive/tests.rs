@@ -223,3 +223,37 @@ fn a_restart_answers_what_the_archive_answered() {
     assert_eq!((again.new, joined.clustered), (1, 1));
     assert_eq!(archive.len(), 482);
 }
+
+#[test]
+fn only_stories_of_several_items_get_a_member_record() {
+    let (_dir, archive) = archive();
+    let alone = candidate(
+        "portal",
+        "https://khanhhoa.gov.vn/tin-rieng.html",
+        "Hội nghị tổng kết công tác năm của tỉnh",
+        "Một tin không liên quan đến chuyến thăm.",
+        6,
+    );
+    let alone_id = dedup::item_id(&alone.keys[0]);
+    let kh_id = dedup::item_id(&kh().keys[0]);
+    let hy_id = dedup::item_id(&hy().keys[0]);
+    archive
+        .ingest("portal", vec![alone], SourceState::default())
+        .unwrap();
+    archive
+        .ingest("khanhhoa", vec![kh()], SourceState::default())
+        .unwrap();
+    let store = archive.store().clone();
+    assert!(store.story_members(&alone_id).unwrap().is_empty());
+    assert!(store.story_members(&kh_id).unwrap().is_empty());
+    // The second report makes Khánh Hòa's item a story of two: now it has a record.
+    let joined = archive
+        .ingest("hungyen", vec![hy()], SourceState::default())
+        .unwrap();
+    assert_eq!(joined.clustered, 1);
+    assert_eq!(store.story_members(&kh_id).unwrap(), [kh_id.clone(), hy_id]);
+    assert!(store.story_members(&alone_id).unwrap().is_empty());
+    let mut sizes = story_sizes(&archive);
+    sizes.sort_unstable();
+    assert_eq!(sizes, [1, 2]);
+}
