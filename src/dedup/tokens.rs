@@ -5,6 +5,7 @@
 use unicode_normalization::UnicodeNormalization;
 
 use super::lexicon;
+use crate::text::is_word_char;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Tok {
@@ -29,10 +30,6 @@ pub(crate) fn fold_syllable(s: &str) -> String {
         "ky" | "ly" | "my" | "ty" | "sy" | "hy" => format!("{}i", &f[..1]),
         _ => f,
     }
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c)
 }
 
 /// Split NFC text into syllable tokens, tracking capitals and punctuation.

@@ -4,10 +4,9 @@
 
 use std::borrow::Cow;
 
-use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
-use crate::text::fold_into;
+use crate::text::{fold_into, is_word_char};
 
 /// What stood between a syllable and the one before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,10 +44,6 @@ fn is_invisible(c: char) -> bool {
         c,
         '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
     )
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || is_combining_mark(c)
 }
 
 fn classify(sep: &str) -> Sep {

@@ -23,8 +23,10 @@
 //! with a compass word, which then reads as "northern …" and the second one wins.
 //! `data::BLOCKED` phrases (`Thái Bình Dương`, the Pacific) are consumed without a tag.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::LazyLock;
+
+use foldhash::fast::RandomState;
 
 use super::data::{self, Tier};
 use super::syllables::{self, Sep, Syllable, signature};
@@ -39,8 +41,13 @@ struct Entry {
     sigs: Vec<HashSet<String>>,
 }
 
+// Every syllable of every text is probed here: with std's SipHash the probes were over a
+// third of `candidate_at`. The tables hold only our own spellings (texts are looked up,
+// never inserted), so a hash without SipHash's flooding resistance is safe.
+type HashSet<T> = std::collections::HashSet<T, RandomState>;
+
 struct TagIndex {
-    entries: HashMap<String, Entry>,
+    entries: HashMap<String, Entry, RandomState>,
     /// Folded syllables that can start an entry: most syllables are skipped on one probe.
     starts: HashSet<String>,
 }
@@ -62,7 +69,7 @@ fn add(
     let entry = index.entries.entry(key).or_insert_with(|| Entry {
         slug,
         tier,
-        sigs: vec![HashSet::new(); syls.len()],
+        sigs: vec![HashSet::default(); syls.len()],
     });
     for (set, s) in entry.sigs.iter_mut().zip(&syls) {
         if !s.ascii {
@@ -77,8 +84,8 @@ static INDEX: LazyLock<TagIndex> = LazyLock::new(|| {
         .map(|(s, t)| (syllables::key(s), *t))
         .collect();
     let mut index = TagIndex {
-        entries: HashMap::new(),
-        starts: HashSet::new(),
+        entries: HashMap::default(),
+        starts: HashSet::default(),
     };
     for phrase in data::BLOCKED {
         add(&mut index, phrase, None, &tiers);

@@ -306,3 +306,15 @@ fn truncate_never_exceeds_and_is_a_prefix() {
         assert!(text.starts_with(body), "max {max}: {out:?}");
     }
 }
+
+#[test]
+fn the_word_char_shortcut_agrees_with_the_full_test_for_every_character() {
+    let full = |c: char| c.is_alphanumeric() || is_combining_mark(c);
+    let differ: Vec<char> = (0..=u32::from(char::MAX))
+        .filter_map(char::from_u32)
+        .filter(|&c| is_word_char(c) != full(c))
+        .collect();
+    assert!(differ.is_empty(), "{differ:?}");
+    assert!(is_word_char('ệ') && is_word_char('Đ') && is_word_char('\u{301}'));
+    assert!(!is_word_char('×') && !is_word_char('–') && !is_word_char(' '));
+}
