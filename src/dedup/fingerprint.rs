@@ -24,7 +24,7 @@
 //! versions are never similar.
 
 use super::lexicon;
-use super::tokens::{Tok, contract, mostly_capitalised, names, tokenize};
+use super::tokens::{Tok, contract, mostly_capitalised, names, tokenize, tokenize_at_most};
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever tokenising, lists, weights or hashing change.
@@ -78,12 +78,29 @@ fn num_kind(h: u32) -> NumKind {
 // ---- stable hashing -------------------------------------------------------------------
 
 pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    let mut h = Fnv::new();
+    h.write(bytes);
+    h.finish()
+}
+
+/// FNV-1a fed in pieces: the hash of the concatenation.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
     }
-    h
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 pub(crate) fn splitmix64(mut x: u64) -> u64 {
@@ -131,6 +148,7 @@ pub(crate) fn features(toks: &[Tok], grams: (usize, usize)) -> Vec<(u64, u32)> {
     let weights: Vec<u32> = toks.iter().map(syllable_weight).collect();
     let mut feats: Vec<(u64, u32)> = Vec::with_capacity(toks.len() * 2);
     for n in grams.0..=grams.1 {
+        let n_text = n.to_string();
         for i in 0..toks.len().saturating_sub(n - 1) {
             let win = &toks[i..i + n];
             // No shingle spans two sentences.
@@ -146,12 +164,15 @@ pub(crate) fn features(toks: &[Tok], grams: (usize, usize)) -> Vec<(u64, u32)> {
             if w == 0 {
                 continue;
             }
-            let mut key = n.to_string();
+            // FNV-1a of `n`, then `\u{1}` and the text of each syllable, fed as it goes
+            // rather than built into a key string first (same hash, no allocation).
+            let mut h = Fnv::new();
+            h.write(n_text.as_bytes());
             for t in win {
-                key.push('\u{1}');
-                key.push_str(&t.text);
+                h.write(b"\x01");
+                h.write(t.text.as_bytes());
             }
-            feats.push((fnv1a64(key.as_bytes()), w));
+            feats.push((h.finish(), w));
         }
     }
     feats.sort_unstable();
@@ -200,8 +221,7 @@ pub fn fingerprint(title: &str, lead: &str) -> Fingerprint {
 
 pub(crate) fn fingerprint_with(title: &str, lead: &str, grams: (usize, usize)) -> Fingerprint {
     let title_toks = tokenize(title);
-    let mut lead_toks = tokenize(lead);
-    lead_toks.truncate(LEAD_SYLLABLES);
+    let lead_toks = tokenize_at_most(lead, LEAD_SYLLABLES);
 
     let mut name_list = if mostly_capitalised(&title_toks) {
         Vec::new()
@@ -224,6 +244,7 @@ pub(crate) fn fingerprint_with(title: &str, lead: &str, grams: (usize, usize)) -
     names_h.dedup();
 
     let mut all = title_toks;
+    let mut lead_toks = lead_toks;
     if let Some(first) = lead_toks.first_mut() {
         first.sent = true;
     }

@@ -1,6 +1,6 @@
 use chrono::{DateTime, FixedOffset, TimeZone};
 
-use super::tokens::{names, tokenize};
+use super::tokens::{Tok, names, tokenize, tokenize_at_most};
 use super::*;
 
 fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<FixedOffset> {
@@ -249,6 +249,28 @@ fn tokens_fold_contract_and_tag_numbers() {
     let a = fingerprint("Ban Quản lý các Khu công nghiệp tỉnh Hưng Yên", "");
     let b = fingerprint("BQL các KCN tỉnh Hưng Yên", "");
     assert!(similarity(&a, &b) > 0.9, "{}", similarity(&a, &b));
+}
+
+#[test]
+fn tokenizing_stops_after_max_tokens_with_the_same_tokens() {
+    let view = |toks: &[Tok]| -> Vec<(String, bool, bool, bool, bool, bool)> {
+        toks.iter()
+            .map(|t| (t.text.clone(), t.is_num, t.cap, t.upper, t.brk, t.sent))
+            .collect()
+    };
+    // Numbers read in context ("tháng 8", "quý III"), joined numbers and abbreviations
+    // around every cut point; and the same text in NFD, which is normalised first.
+    use unicode_normalization::UnicodeNormalization;
+    let text = "Ngày 06/9/2025, Đoàn Công tác BQL các KCN TP.HCM; tháng 8/2025, quý III và \
+                1.500 tỷ đồng. Ông Hoàng Văn Mai – Phó Trưởng Ban, VSIP và Foxconn tháng 8";
+    for text in [text.to_string(), text.nfd().collect::<String>()] {
+        let all = tokenize(&text);
+        assert!(all.len() > 20);
+        for max in 0..=all.len() + 2 {
+            let cut = &all[..max.min(all.len())];
+            assert_eq!(view(&tokenize_at_most(&text, max)), view(cut), "max {max}");
+        }
+    }
 }
 
 #[test]

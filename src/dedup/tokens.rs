@@ -34,12 +34,26 @@ pub(crate) fn fold_syllable(s: &str) -> String {
 
 /// Split NFC text into syllable tokens, tracking capitals and punctuation.
 pub(crate) fn tokenize(text: &str) -> Vec<Tok> {
-    let chars: Vec<char> = text.nfc().collect();
+    tokenize_at_most(text, usize::MAX)
+}
+
+/// [`tokenize`], stopping after `max` tokens. A token depends only on the text before
+/// and around it (contextual numbers look back), so the first `max` are the same as
+/// `tokenize`'s: the lead needs only its first [`super::LEAD_SYLLABLES`].
+pub(crate) fn tokenize_at_most(text: &str, max: usize) -> Vec<Tok> {
+    // Stored text is NFC already; recomposing it was a fifth of a fingerprint's time.
+    let chars: Vec<char> = if unicode_normalization::is_nfc(text) {
+        text.chars().collect()
+    } else {
+        text.nfc().collect()
+    };
     let mut out: Vec<Tok> = Vec::new();
+    // One buffer for every word: a String per word was a fifth of the allocations.
+    let mut word = String::new();
     let mut i = 0;
     let mut brk = true;
     let mut sent = true;
-    while i < chars.len() {
+    while i < chars.len() && out.len() < max {
         let c = chars[i];
         if !is_word_char(c) {
             if !c.is_whitespace() {
@@ -70,13 +84,16 @@ pub(crate) fn tokenize(text: &str) -> Vec<Tok> {
             }
             break;
         }
-        let word: String = chars[start..j].iter().collect();
+        word.clear();
+        word.extend(&chars[start..j]);
         let is_num = word
             .chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '/' | '-'));
-        let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
-        let cap = letters.first().is_some_and(|c| c.is_uppercase());
-        let upper = letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase());
+        let letters = word.chars().filter(|c| c.is_alphabetic());
+        let cap = letters.clone().next().is_some_and(char::is_uppercase);
+        let (count, all_upper) =
+            letters.fold((0usize, true), |(n, up), c| (n + 1, up && c.is_uppercase()));
+        let upper = count >= 2 && all_upper;
         let text = if is_num {
             number_tag(&word)
         } else {
@@ -178,8 +195,9 @@ fn contextual_numbers(toks: &mut [Tok]) {
 }
 
 /// Replace written-out terms by their abbreviation token (see `lexicon::PHRASES`).
-pub(crate) fn contract(toks: Vec<Tok>) -> Vec<Tok> {
-    let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+pub(crate) fn contract(mut toks: Vec<Tok>) -> Vec<Tok> {
+    // In place: a token is moved at most once, to the left, and never cloned.
+    let mut kept = 0;
     let mut i = 0;
     'outer: while i < toks.len() {
         for (phrase, abbr) in lexicon::PHRASES {
@@ -190,17 +208,19 @@ pub(crate) fn contract(toks: Vec<Tok>) -> Vec<Tok> {
                     .zip(phrase.iter())
                     .all(|(t, p)| !t.is_num && t.text == *p)
             {
-                let mut t = toks[i].clone();
-                t.text = (*abbr).to_string();
-                out.push(t);
+                toks[i].text = (*abbr).to_string();
+                toks.swap(kept, i);
+                kept += 1;
                 i += n;
                 continue 'outer;
             }
         }
-        out.push(toks[i].clone());
+        toks.swap(kept, i);
+        kept += 1;
         i += 1;
     }
-    out
+    toks.truncate(kept);
+    toks
 }
 
 /// Names: capitalised runs with titles trimmed, place names, acronyms, foreign words.
