@@ -94,9 +94,6 @@ impl Store for MemStore {
         }
         Ok(())
     }
-    fn older_than(&self, _before: DateTime<Utc>, _limit: usize) -> Result<Vec<String>, StoreError> {
-        Ok(Vec::new())
-    }
     fn prune(&self, _ids: &[String]) -> Result<usize, StoreError> {
         Ok(0)
     }

@@ -282,7 +282,6 @@ impl Archive {
                     batch.index.push((id.clone(), entry));
                     batch_items.insert(id.clone(), batch.items.len());
                     batch.items.push(item);
-                    batch.fresh.insert(id.clone());
                     report.new += 1;
                 }
             }
@@ -404,7 +403,12 @@ impl Archive {
         let _writer = self.write.lock().map_err(|_| poisoned())?;
         let mut total = 0;
         loop {
-            let ids = self.store.older_than(before, 500)?;
+            let ids = self
+                .inner
+                .read()
+                .map_err(|_| poisoned())?
+                .catalog
+                .older_than(before.timestamp(), 500);
             if ids.is_empty() {
                 break;
             }

@@ -1,20 +1,25 @@
 //! The embedded store. This is the only module that names sled; everything else talks to
 //! the [`Store`] trait, so another engine can be added if our measurements ever demand it.
 //!
-//! Trees (design.md "Store"): `items` (id → record), `by_time` (published BE + id → ()),
-//! `keys` (dedup key → id; kept after pruning as tombstones), `stories` (story id → member
-//! ids, for stories of two items or more: an item alone is its own story), `idx` (id → compact index entry, what the in-memory catalog is rebuilt from),
-//! `sources` (source id → state), `meta` (schema version).
-//! One poll's writes commit in one transaction, then `flush()`.
+//! Trees (design.md "Store"): `items` (id → record), `keys` (dedup key → id; kept after
+//! pruning as tombstones), `stories` (story id → member ids, for stories of two items or
+//! more: an item alone is its own story), `idx` (id → compact index entry, what the
+//! in-memory catalog is rebuilt from), `sources` (source id → state), `meta` (schema
+//! version). One poll's writes commit in one transaction, then `flush()`.
+//!
+//! design.md also names `by_time` (published + id → ()), for a newest-first walk. The
+//! in-memory catalog walks stories by time and lists what retention prunes, so nothing
+//! read that tree, and writing it was one more insert per item inside the commit, which
+//! runs under the archive's write lock (BENCHMARKS.md §1). Stores that have it lose it
+//! when they are opened ([`SledStore::open`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::transaction::TransactionError;
 
 use crate::dedup::Fingerprint;
 use crate::model::{Item, SourceState};
@@ -91,10 +96,6 @@ pub struct Batch {
     /// Full member lists of stories that changed.
     pub stories: Vec<(String, Vec<String>)>,
     pub source_state: Option<(String, SourceState)>,
-    /// Ids of `items` that the caller knows have no stored record yet, so the commit
-    /// need not read one to find the time key it replaces: on a first poll that read
-    /// paged most of the items tree in from disk, under the archive's write lock.
-    pub fresh: std::collections::HashSet<String>,
 }
 
 impl Batch {
@@ -140,8 +141,6 @@ pub trait Store: Send + Sync + 'static {
     /// on the store: give back what the scan left in memory. Returns the handle to use
     /// from then on (the same one by default).
     fn after_scan(self: Arc<Self>) -> Result<Arc<dyn Store>>;
-    /// Ids of items published before `before`, oldest first, at most `limit`.
-    fn older_than(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<String>>;
     /// Remove items, keeping their dedup keys as tombstones.
     fn prune(&self, ids: &[String]) -> Result<usize>;
     fn size_on_disk(&self) -> Result<u64>;
@@ -153,7 +152,6 @@ pub struct SledStore {
     path: PathBuf,
     db: sled::Db,
     items: sled::Tree,
-    by_time: sled::Tree,
     keys: sled::Tree,
     stories: sled::Tree,
     idx: sled::Tree,
@@ -185,13 +183,6 @@ fn decode<T: DeserializeOwned>(tree: &'static str, key: &[u8], bytes: &[u8]) -> 
         Some((v, _)) => Err(corrupt(format!("unknown record version {v}"))),
         None => Err(corrupt("empty record".into())),
     }
-}
-
-fn time_key(published: i64, id: &str) -> Vec<u8> {
-    // Flip the sign bit so that big-endian byte order is numeric order for negative times.
-    let mut k = ((published as u64) ^ (1 << 63)).to_be_bytes().to_vec();
-    k.extend_from_slice(id.as_bytes());
-    k
 }
 
 const TOMBSTONE_PREFIX: &[u8] = b"\0tomb:";
@@ -250,10 +241,13 @@ impl SledStore {
                 }
             })?;
         let tree = |name: &str| db.open_tree(name).map_err(|e| open_err(e.to_string()));
+        // Written by builds before 2026-12-05 and read by none (module docs). Dropping it
+        // is idempotent, so a crash half way only repeats it at the next open.
+        db.drop_tree("by_time")
+            .map_err(|e| open_err(format!("cannot drop the unused by_time tree: {e}")))?;
         let store = SledStore {
             path: path.to_path_buf(),
             items: tree("items")?,
-            by_time: tree("by_time")?,
             keys: tree("keys")?,
             stories: tree("stories")?,
             idx: tree("idx")?,
@@ -336,7 +330,7 @@ impl Store for SledStore {
         // Serialise outside the transaction: the closure may run more than once.
         let mut items = Vec::with_capacity(batch.items.len());
         for item in &batch.items {
-            items.push((item.id.clone(), encode(item)?, item.published.timestamp()));
+            items.push((item.id.clone(), encode(item)?));
         }
         let mut index = Vec::with_capacity(batch.index.len());
         for (id, entry) in &batch.index {
@@ -352,27 +346,14 @@ impl Store for SledStore {
         };
         let result: std::result::Result<(), TransactionError<StoreError>> = (
             &self.items,
-            &self.by_time,
             &self.keys,
             &self.stories,
             &self.idx,
             &self.sources,
         )
-            .transaction(|(t_items, t_time, t_keys, t_stories, t_idx, t_sources)| {
-                for (id, bytes, published) in &items {
-                    let stored = if batch.fresh.contains(id) {
-                        None
-                    } else {
-                        t_items.get(id.as_bytes())?
-                    };
-                    if let Some(old) = stored {
-                        // An update may move the item in time: drop its old time key.
-                        let old: Item = decode("items", id.as_bytes(), &old)
-                            .map_err(ConflictableTransactionError::Abort)?;
-                        t_time.remove(time_key(old.published.timestamp(), id))?;
-                    }
+            .transaction(|(t_items, t_keys, t_stories, t_idx, t_sources)| {
+                for (id, bytes) in &items {
                     t_items.insert(id.as_bytes(), bytes.as_slice())?;
-                    t_time.insert(time_key(*published, id), &[])?;
                 }
                 for (key, id) in &batch.keys {
                     t_keys.insert(key.as_bytes(), id.as_bytes())?;
@@ -462,16 +443,6 @@ impl Store for SledStore {
         Ok(Arc::new(SledStore::open(&path)?))
     }
 
-    fn older_than(&self, before: DateTime<Utc>, limit: usize) -> Result<Vec<String>> {
-        let end = time_key(before.timestamp(), "");
-        let mut out = Vec::new();
-        for kv in self.by_time.range(..end).take(limit) {
-            let (k, _) = kv?;
-            out.push(String::from_utf8_lossy(&k[8..]).into_owned());
-        }
-        Ok(out)
-    }
-
     fn prune(&self, ids: &[String]) -> Result<usize> {
         let wanted: std::collections::HashSet<&[u8]> = ids.iter().map(|i| i.as_bytes()).collect();
         if wanted.is_empty() {
@@ -491,12 +462,10 @@ impl Store for SledStore {
         self.keys.apply_batch(tombs)?;
         let mut removed = 0;
         for id in ids {
-            let Some(item) = self.item(id)? else { continue };
-            self.by_time
-                .remove(time_key(item.published.timestamp(), id))?;
             self.idx.remove(id.as_bytes())?;
-            self.items.remove(id.as_bytes())?;
-            removed += 1;
+            if self.items.remove(id.as_bytes())?.is_some() {
+                removed += 1;
+            }
         }
         self.flush()?;
         Ok(removed)

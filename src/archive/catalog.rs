@@ -263,6 +263,24 @@ impl Catalog {
         }
     }
 
+    /// Ids of live items published before `before` (Unix seconds), oldest first (then by
+    /// id), at most `limit`: what retention prunes. A pass over the entries, run by the
+    /// daily prune only; a sled tree kept in this order cost one more write per item
+    /// under the archive's write lock.
+    pub(super) fn older_than(&self, before: i64, limit: usize) -> Vec<String> {
+        let mut old: Vec<(i64, &str)> = (0u32..)
+            .zip(&self.entries)
+            .filter(|(_, e)| e.story != NONE && e.published < before)
+            .map(|(sym, e)| (e.published, self.names.get(sym)))
+            .collect();
+        if old.len() > limit {
+            old.select_nth_unstable(limit);
+            old.truncate(limit);
+        }
+        old.sort_unstable();
+        old.into_iter().map(|(_, id)| id.to_string()).collect()
+    }
+
     pub(super) fn remove(&mut self, id: &str) {
         let Some(sym) = self.live_sym(id) else {
             return;

@@ -163,3 +163,23 @@ fn a_source_state_alone_is_written_without_a_transaction_and_kept() {
     assert_eq!(store.source_state("kh").unwrap(), Some(state));
     assert_eq!(store.lookup_key("u:a").unwrap(), None);
 }
+
+#[test]
+fn the_by_time_tree_of_older_stores_is_dropped_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open(&dir);
+        // What builds before 2026-12-05 wrote beside every item.
+        let by_time = store.db.open_tree("by_time").unwrap();
+        by_time.insert(b"\x80\0\0\0\x68\xb0\x9d\x00id-1", &[]).unwrap();
+        store.items.insert("id-1", encode(&"item").unwrap()).unwrap();
+        store.flush().unwrap();
+    }
+    let store = open(&dir);
+    let names: Vec<Vec<u8>> = store.db.tree_names().iter().map(|n| n.to_vec()).collect();
+    assert!(!names.contains(&b"by_time".to_vec()), "{names:?}");
+    assert!(store.items.contains_key("id-1").unwrap());
+    drop(store);
+    // And opening a store without it is fine.
+    assert_eq!(open(&dir).item_count(), 1);
+}

@@ -424,3 +424,21 @@ fn a_load_ranks_words_after_a_sample_and_keeps_answering() {
     assert!(ids("x1 w").is_empty());
     assert!(ids("w3 x").is_empty());
 }
+
+#[test]
+fn older_than_lists_live_items_oldest_first_up_to_a_limit() {
+    let mut c = Catalog::default();
+    c.insert("c", &entry(300, "c", "s1", &[], "x"));
+    c.insert("a2", &entry(100, "a2", "s1", &[], "x"));
+    c.insert("a1", &entry(100, "c", "s2", &[], "x"));
+    c.insert("b", &entry(200, "b", "s1", &[], "x"));
+    c.insert("d", &entry(400, "d", "s1", &[], "x"));
+    assert_eq!(c.older_than(400, 10), ["a1", "a2", "b", "c"]);
+    assert_eq!(c.older_than(400, 3), ["a1", "a2", "b"]);
+    assert_eq!(c.older_than(101, 1), ["a1"]);
+    assert!(c.older_than(100, 10).is_empty());
+    // Removed items are gone from it, and an update moves an item in time.
+    c.remove("a1");
+    c.insert("d", &entry(50, "d", "s1", &[], "x"));
+    assert_eq!(c.older_than(400, 10), ["d", "a2", "b", "c"]);
+}
