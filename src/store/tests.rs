@@ -171,8 +171,13 @@ fn the_by_time_tree_of_older_stores_is_dropped_and_nothing_else() {
         let store = open(&dir);
         // What builds before 2026-12-05 wrote beside every item.
         let by_time = store.db.open_tree("by_time").unwrap();
-        by_time.insert(b"\x80\0\0\0\x68\xb0\x9d\x00id-1", &[]).unwrap();
-        store.items.insert("id-1", encode(&"item").unwrap()).unwrap();
+        by_time
+            .insert(b"\x80\0\0\0\x68\xb0\x9d\x00id-1", &[])
+            .unwrap();
+        store
+            .items
+            .insert("id-1", encode(&"item").unwrap())
+            .unwrap();
         store.flush().unwrap();
     }
     let store = open(&dir);
