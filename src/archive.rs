@@ -1,21 +1,24 @@
 //! The dedup stage and the read side: decides whether a candidate is a new item, an
-//! update of a known one, or a new report of a known story; commits each poll's writes as
-//! one store transaction; answers feed queries from a compact in-memory catalog so that no
+//! update of a known one, or a new report of a known story (`decide`); commits each
+//! poll's writes atomically, several polls' in one transaction when they wait together
+//! (`pipeline`); answers feed queries from a compact in-memory catalog so that no
 //! request path scans the store (design.md "Store").
 
 mod catalog;
+mod decide;
 mod load;
+mod pipeline;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 
-use crate::dedup::{self, Mark, Match, StoryIndex};
+use crate::dedup::{Mark, Match, StoryIndex};
 use crate::model::{Item, Revision, SourceState, Story};
 use crate::normalize::Candidate;
-use crate::store::{Batch, IndexEntry, KeyHit, Store, StoreError};
+use crate::store::{Batch, IndexEntry, Store, StoreError};
 use catalog::Catalog;
 
 /// Outcome of ingesting one poll.
@@ -76,8 +79,14 @@ struct Inner {
 pub struct Archive {
     store: Arc<dyn Store>,
     inner: RwLock<Inner>,
-    /// Serialises ingestion: dedup decisions read, then write, and must not interleave.
-    write: std::sync::Mutex<()>,
+    /// Serialises dedup decisions: each reads what the ones before it decided.
+    write: Mutex<()>,
+    /// Decisions not durable yet, which later decisions must see (`pipeline`).
+    pending: Mutex<pipeline::Pending>,
+    /// Decided batches waiting for the store.
+    commits: pipeline::Commits,
+    /// Set when a commit panicked: the pending decisions can no longer be trusted.
+    broken: AtomicBool,
     /// Bumped once the catalog shows a change to items (see [`Archive::generation`]).
     generation: AtomicU64,
 }
@@ -96,7 +105,10 @@ impl Archive {
         Ok(Archive {
             store,
             inner: RwLock::new(Inner { catalog, stories }),
-            write: std::sync::Mutex::new(()),
+            write: Mutex::new(()),
+            pending: Mutex::default(),
+            commits: pipeline::Commits::default(),
+            broken: AtomicBool::new(false),
             generation: AtomicU64::new(0),
         })
     }
@@ -140,8 +152,10 @@ impl Archive {
             .is_ok_and(|i| i.catalog.knows_digest(digest))
     }
 
-    /// Ingest one poll's candidates and the source's new state as one transaction.
-    /// Blocking (sled I/O and flush): call from `spawn_blocking`.
+    /// Ingest one poll's candidates and the source's new state. They commit atomically,
+    /// possibly in one transaction with other polls' batches, and the call returns once
+    /// they are durable and visible to queries (or failed: nothing of them is then
+    /// stored). Blocking (sled I/O and flush): call from `spawn_blocking`.
     pub fn ingest(
         &self,
         source: &str,
@@ -161,161 +175,8 @@ impl Archive {
         early: Vec<Option<EarlyLookup>>,
         state: SourceState,
     ) -> Result<IngestReport, StoreError> {
-        let _writer = self.write.lock().map_err(|_| poisoned())?;
-        let mut report = IngestReport::default();
-        let mut batch = Batch::default();
-        // Decisions made earlier in this batch, which the store does not see yet.
-        let mut batch_keys: HashMap<String, String> = HashMap::new();
-        let mut batch_items: HashMap<String, usize> = HashMap::new();
-        let mut story_members: HashMap<String, Vec<String>> = HashMap::new();
-        let mut new_index: Vec<(String, IndexEntry, crate::dedup::Fingerprint)> = Vec::new();
-
-        // `early` is one per candidate; a missing one only costs a lookup under the lock.
-        let mut early = early.into_iter();
-        for cand in candidates {
-            let found = early.next().flatten();
-            let mut hit: Option<KeyHit> = None;
-            for k in lookup_keys(&cand.keys) {
-                if let Some(id) = batch_keys.get(k) {
-                    hit = Some(KeyHit::Live(id.clone()));
-                    break;
-                }
-                if let Some(h) = self.store.lookup_key(k)? {
-                    hit = Some(h);
-                    break;
-                }
-            }
-            match hit {
-                Some(KeyHit::Tombstone(_)) => report.tombstoned += 1,
-                Some(KeyHit::Live(id)) => {
-                    for k in &cand.keys {
-                        if !batch_keys.contains_key(k) {
-                            if self.store.lookup_key(k)?.is_none() {
-                                batch.keys.push((k.clone(), id.clone()));
-                            }
-                            batch_keys.insert(k.clone(), id.clone());
-                        }
-                    }
-                    let existing = match batch_items.get(&id) {
-                        Some(&i) => Some(batch.items[i].clone()),
-                        None => self.store.item(&id)?,
-                    };
-                    let Some(old) = existing else {
-                        // A key without its item (e.g. a crash between trees is impossible
-                        // with transactions, but be safe): treat as unchanged.
-                        report.unchanged += 1;
-                        continue;
-                    };
-                    if let Some(updated) = apply_update(&old, &cand) {
-                        let story = self
-                            .inner
-                            .read()
-                            .map_err(|_| poisoned())?
-                            .catalog
-                            .story_of(&id)
-                            .unwrap_or_else(|| id.clone());
-                        let entry = index_entry(&updated, &cand, story);
-                        new_index.push((id.clone(), entry.clone(), cand.fingerprint.clone()));
-                        batch.index.push((id.clone(), entry));
-                        match batch_items.get(&id) {
-                            Some(&i) => batch.items[i] = updated,
-                            None => {
-                                batch_items.insert(id.clone(), batch.items.len());
-                                batch.items.push(updated);
-                            }
-                        }
-                        report.updated += 1;
-                    } else {
-                        report.unchanged += 1;
-                        // Same item, raw entry written differently (an upgrade from
-                        // records without digests, a tracking parameter in the link):
-                        // remember this wording so the next poll skips it.
-                        let known = self.inner.read().map_err(|_| poisoned())?;
-                        let story = (cand.digest != 0
-                            && known.catalog.digest_of(&id) != Some(cand.digest)
-                            && !batch_items.contains_key(&id))
-                        .then(|| known.catalog.story_of(&id).unwrap_or_else(|| id.clone()));
-                        drop(known);
-                        if let Some(story) = story {
-                            let entry = index_entry(&old, &cand, story);
-                            new_index.push((id.clone(), entry.clone(), cand.fingerprint.clone()));
-                            batch.index.push((id.clone(), entry));
-                        }
-                    }
-                }
-                None => {
-                    let Some(first) = cand.keys.first() else {
-                        continue;
-                    };
-                    let id = dedup::item_id(first);
-                    let inner = self.inner.read().map_err(|_| poisoned())?;
-                    let (published, fp) = (cand.item.published, &cand.fingerprint);
-                    let best = match found.and_then(|(mark, before)| {
-                        let since = inner.stories.find_since(mark, source, published, fp)?;
-                        Some(Match::best(before, since))
-                    }) {
-                        Some(best) => best,
-                        None => inner.stories.find_match(source, published, fp),
-                    };
-                    let story = best.map(|m| m.story).filter(|s| s != &id);
-                    let story_id = story.clone().unwrap_or_else(|| id.clone());
-                    let mut members = match story_members.get(&story_id) {
-                        Some(m) => m.clone(),
-                        None => inner.catalog.members(&story_id).unwrap_or_default(),
-                    };
-                    drop(inner);
-                    if story.is_some() {
-                        report.clustered += 1;
-                    }
-                    if !members.contains(&id) {
-                        members.push(id.clone());
-                    }
-                    story_members.insert(story_id.clone(), members);
-                    let mut item = cand.item.clone();
-                    item.id = id.clone();
-                    for k in &cand.keys {
-                        batch.keys.push((k.clone(), id.clone()));
-                        batch_keys.insert(k.clone(), id.clone());
-                    }
-                    let entry = index_entry(&item, &cand, story_id);
-                    new_index.push((id.clone(), entry.clone(), cand.fingerprint.clone()));
-                    batch.index.push((id.clone(), entry));
-                    batch_items.insert(id.clone(), batch.items.len());
-                    batch.items.push(item);
-                    report.new += 1;
-                }
-            }
-        }
-        // A story of one item is that item: its record would only repeat the item's id,
-        // and writing it was one more insert per new item in the commit, where sled's
-        // transactions also read every key they write. Clusters are written in full.
-        batch.stories = story_members
-            .into_iter()
-            .filter(|(story, members)| members.as_slice() != std::slice::from_ref(story))
-            .collect();
-        batch.source_state = Some((source.to_string(), state));
-        self.store.commit(batch)?;
-
-        // Only what is durable becomes visible.
-        let changed = !new_index.is_empty();
-        let mut inner = self.inner.write().map_err(|_| poisoned())?;
-        for (id, entry, fp) in new_index {
-            if let Some(published) = DateTime::from_timestamp(entry.published, 0) {
-                inner.stories.remove(&id);
-                inner.stories.insert(
-                    &id,
-                    &entry.story,
-                    &entry.source,
-                    published.with_timezone(&crate::model::vn_offset()),
-                    &fp,
-                );
-            }
-            inner.catalog.insert(&id, &entry);
-        }
-        drop(inner);
-        if changed {
-            self.generation.fetch_add(1, Ordering::SeqCst);
-        }
+        let (ticket, report) = self.decide(source, candidates, early, state)?;
+        self.await_commit(ticket)?;
         Ok(report)
     }
 
@@ -346,10 +207,7 @@ impl Archive {
     /// Record a source's state without items (errors, 304s, unchanged bodies).
     pub fn put_source_state(&self, source: &str, state: SourceState) -> Result<(), StoreError> {
         let _writer = self.write.lock().map_err(|_| poisoned())?;
-        self.store.commit(Batch {
-            source_state: Some((source.to_string(), state)),
-            ..Batch::default()
-        })
+        self.store.commit(Batch::source_state(source, state))
     }
 
     pub fn source_state(&self, source: &str) -> Result<Option<SourceState>, StoreError> {
@@ -400,7 +258,17 @@ impl Archive {
 
     /// Remove items published before `before` (keys stay as tombstones).
     pub fn prune_before(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
-        let _writer = self.write.lock().map_err(|_| poisoned())?;
+        // A batch decided before the prune but committed after it could write back an
+        // item the prune removed, or a key over its tombstone: wait for the queue to drain,
+        // and hold the decision lock so that nothing new is queued.
+        let _writer = loop {
+            let writer = self.write.lock().map_err(|_| poisoned())?;
+            if self.commits.idle() {
+                break writer;
+            }
+            drop(writer);
+            self.commits.wait_idle();
+        };
         let mut total = 0;
         loop {
             let ids = self

@@ -5,7 +5,8 @@
 //! pruning as tombstones), `stories` (story id → member ids, for stories of two items or
 //! more: an item alone is its own story), `idx` (id → compact index entry, what the
 //! in-memory catalog is rebuilt from), `sources` (source id → state), `meta` (schema
-//! version). One poll's writes commit in one transaction, then `flush()`.
+//! version). Each batch (one poll's writes, or several polls' together) commits in one
+//! transaction, then `flush()`.
 //!
 //! design.md also names `by_time` (published + id → ()), for a newest-first walk. The
 //! in-memory catalog walks stories by time and lists what retention prunes, so nothing
@@ -84,7 +85,8 @@ pub struct IndexEntry {
     pub digest: u64,
 }
 
-/// Everything one poll writes, committed atomically.
+/// Everything one or more polls write, committed atomically. The archive commits the
+/// batches of several polls as one when they wait for the store together (group commit).
 #[derive(Debug, Default)]
 pub struct Batch {
     /// New or updated items (full records).
@@ -95,18 +97,27 @@ pub struct Batch {
     pub keys: Vec<(String, String)>,
     /// Full member lists of stories that changed.
     pub stories: Vec<(String, Vec<String>)>,
-    pub source_state: Option<(String, SourceState)>,
+    /// Source states; a later one for the same source replaces an earlier one.
+    pub sources: Vec<(String, SourceState)>,
 }
 
 impl Batch {
-    /// The source state, when it is all the batch holds.
-    pub fn only_source_state(&self) -> Option<(&String, &SourceState)> {
-        let (id, state) = self.source_state.as_ref()?;
-        (self.items.is_empty()
+    /// A batch holding one source's state and nothing else.
+    pub fn source_state(source: &str, state: SourceState) -> Batch {
+        Batch {
+            sources: vec![(source.to_string(), state)],
+            ..Batch::default()
+        }
+    }
+
+    /// The source states, when they are all the batch holds.
+    pub fn only_source_states(&self) -> Option<&[(String, SourceState)]> {
+        (!self.sources.is_empty()
+            && self.items.is_empty()
             && self.index.is_empty()
             && self.keys.is_empty()
             && self.stories.is_empty())
-        .then_some((id, state))
+        .then_some(self.sources.as_slice())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -114,7 +125,16 @@ impl Batch {
             && self.index.is_empty()
             && self.keys.is_empty()
             && self.stories.is_empty()
-            && self.source_state.is_none()
+            && self.sources.is_empty()
+    }
+
+    /// Append a later batch: applied in order, its writes win over this one's.
+    pub fn append(&mut self, later: Batch) {
+        self.items.extend(later.items);
+        self.index.extend(later.index);
+        self.keys.extend(later.keys);
+        self.stories.extend(later.stories);
+        self.sources.extend(later.sources);
     }
 }
 
@@ -321,10 +341,12 @@ impl Store for SledStore {
         if batch.is_empty() {
             return Ok(());
         }
-        if let Some((id, state)) = batch.only_source_state() {
+        if let Some(states) = batch.only_source_states() {
             // Every poll ends with one of these, and a 304 with nothing else: a six-tree
             // transaction and a flush for it were most of a warm round's cost.
-            self.sources.insert(id.as_bytes(), encode(state)?)?;
+            for (id, state) in states {
+                self.sources.insert(id.as_bytes(), encode(state)?)?;
+            }
             return Ok(());
         }
         // Serialise outside the transaction: the closure may run more than once.
@@ -340,10 +362,10 @@ impl Store for SledStore {
         for (id, members) in &batch.stories {
             stories.push((id.clone(), encode(members)?));
         }
-        let source_state = match &batch.source_state {
-            Some((id, st)) => Some((id.clone(), encode(st)?)),
-            None => None,
-        };
+        let mut sources = Vec::with_capacity(batch.sources.len());
+        for (id, st) in &batch.sources {
+            sources.push((id.clone(), encode(st)?));
+        }
         let result: std::result::Result<(), TransactionError<StoreError>> = (
             &self.items,
             &self.keys,
@@ -364,7 +386,7 @@ impl Store for SledStore {
                 for (id, bytes) in &index {
                     t_idx.insert(id.as_bytes(), bytes.as_slice())?;
                 }
-                if let Some((id, bytes)) = &source_state {
+                for (id, bytes) in &sources {
                     t_sources.insert(id.as_bytes(), bytes.as_slice())?;
                 }
                 Ok(())

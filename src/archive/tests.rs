@@ -7,6 +7,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use url::Url;
 
 use super::*;
+use crate::dedup;
 use crate::model::{RawEntry, vn_offset};
 use crate::normalize::normalize;
 use crate::store::SledStore;
@@ -257,3 +258,5 @@ fn only_stories_of_several_items_get_a_member_record() {
     sizes.sort_unstable();
     assert_eq!(sizes, [1, 2]);
 }
+
+mod pipeline;

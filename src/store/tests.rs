@@ -142,17 +142,14 @@ fn a_source_state_alone_is_written_without_a_transaction_and_kept() {
         items_seen: 7,
         ..SourceState::default()
     };
-    let batch = Batch {
-        source_state: Some(("kh".into(), state.clone())),
-        ..Batch::default()
-    };
-    assert!(batch.only_source_state().is_some());
-    let with_key = Batch {
+    let batch = Batch::source_state("kh", state.clone());
+    assert!(batch.only_source_states().is_some());
+    let mut with_key = Batch {
         keys: vec![("u:a".into(), "a".into())],
-        source_state: Some(("kh".into(), state.clone())),
         ..Batch::default()
     };
-    assert!(with_key.only_source_state().is_none());
+    with_key.append(Batch::source_state("kh", state.clone()));
+    assert!(with_key.only_source_states().is_none());
     {
         let store = open(&dir);
         store.commit(batch).unwrap();
