@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
-use super::pipeline::Decided;
+use super::pipeline::{Decided, Publish};
 use super::{Archive, EarlyLookup, IngestReport, apply_update, index_entry, lookup_keys, poisoned};
 use crate::dedup::{self, Match};
 use crate::model::{Item, SourceState};
@@ -76,7 +76,7 @@ impl Archive {
                     if let Some(updated) = apply_update(&old, &cand) {
                         let story = self.story_of(&id)?;
                         let entry = index_entry(&updated, &cand, story);
-                        publish.push((id.clone(), entry.clone(), cand.fingerprint.clone(), false));
+                        publish.push(Publish::update(&id, &entry));
                         batch.index.push((id.clone(), entry));
                         match batch_items.get(&id) {
                             Some(&i) => batch.items[i] = updated,
@@ -97,12 +97,7 @@ impl Archive {
                         {
                             let story = self.story_of(&id)?;
                             let entry = index_entry(&old, &cand, story);
-                            publish.push((
-                                id.clone(),
-                                entry.clone(),
-                                cand.fingerprint.clone(),
-                                false,
-                            ));
+                            publish.push(Publish::update(&id, &entry));
                             batch.index.push((id.clone(), entry));
                         }
                     }
@@ -143,7 +138,7 @@ impl Archive {
                         batch_keys.insert(k.clone(), id.clone());
                     }
                     let entry = index_entry(&item, &cand, story_id);
-                    publish.push((id.clone(), entry.clone(), cand.fingerprint.clone(), true));
+                    publish.push(Publish::new_item(&id, &entry));
                     batch.index.push((id.clone(), entry));
                     batch_items.insert(id.clone(), batch.items.len());
                     batch.items.push(item);
@@ -174,19 +169,10 @@ impl Archive {
         // New items join the story index now, so that the next polls' reports of the
         // same story find them before they are durable. Nothing reads the story index
         // but these decisions; an aborted batch takes its items out again.
-        let new: Vec<_> = publish.iter().filter(|p| p.3).collect();
-        if !new.is_empty() {
+        if publish.iter().any(|p| p.new) {
             let mut inner = self.inner.write().map_err(|_| poisoned())?;
-            for (id, entry, fp, _) in new {
-                if let Some(published) = chrono::DateTime::from_timestamp(entry.published, 0) {
-                    inner.stories.insert(
-                        id,
-                        &entry.story,
-                        &entry.source,
-                        published.with_timezone(&crate::model::vn_offset()),
-                        fp,
-                    );
-                }
+            for p in publish.iter().filter(|p| p.new) {
+                p.index_story(&mut inner.stories);
             }
         }
         self.commits.enqueue(Decided {

@@ -20,7 +20,7 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use chrono::DateTime;
 
 use super::Archive;
-use crate::dedup::Fingerprint;
+use crate::dedup::StoryIndex;
 use crate::model::Item;
 use crate::store::{Batch, IndexEntry, StoreError};
 
@@ -110,10 +110,54 @@ impl Pending {
 pub(super) struct Decided {
     pub(super) ticket: u64,
     pub(super) batch: Batch,
-    /// Index entries to publish once durable; `true` marks a new item, which the story
-    /// index took when it was decided (an update's new fingerprint replaces the old
-    /// one only once it is durable).
-    pub(super) publish: Vec<(String, IndexEntry, Fingerprint, bool)>,
+    /// Index entries to publish once durable.
+    pub(super) publish: Vec<Publish>,
+}
+
+impl Decided {
+    fn new_ids(&self) -> impl Iterator<Item = String> + '_ {
+        self.publish.iter().filter(|p| p.new).map(|p| p.id.clone())
+    }
+}
+
+/// An index entry for the catalog and the story index.
+pub(super) struct Publish {
+    pub(super) id: String,
+    pub(super) entry: IndexEntry,
+    /// A new item, which the story index took when it was decided; an update's new
+    /// fingerprint replaces the old one only once it is durable.
+    pub(super) new: bool,
+}
+
+impl Publish {
+    pub(super) fn new_item(id: &str, entry: &IndexEntry) -> Publish {
+        Publish {
+            id: id.to_string(),
+            entry: entry.clone(),
+            new: true,
+        }
+    }
+
+    pub(super) fn update(id: &str, entry: &IndexEntry) -> Publish {
+        Publish {
+            new: false,
+            ..Publish::new_item(id, entry)
+        }
+    }
+
+    /// Put the entry's fingerprint in the story index (replacing the item's earlier one).
+    pub(super) fn index_story(&self, stories: &mut StoryIndex) {
+        let e = &self.entry;
+        if let Some(published) = DateTime::from_timestamp(e.published, 0) {
+            stories.insert(
+                &self.id,
+                &e.story,
+                &e.source,
+                published.with_timezone(&crate::model::vn_offset()),
+                &e.fingerprint,
+            );
+        }
+    }
 }
 
 #[derive(Default)]
@@ -270,12 +314,8 @@ impl Archive {
         let mut publish = Vec::new();
         let mut new_ids = Vec::new();
         for d in group {
+            new_ids.extend(d.new_ids());
             merged.append(d.batch);
-            for p in &d.publish {
-                if p.3 {
-                    new_ids.push(p.0.clone());
-                }
-            }
             publish.push((d.ticket, d.publish));
         }
         if let Err(e) = self.store.commit(merged) {
@@ -287,18 +327,12 @@ impl Archive {
         let mut changed = false;
         {
             let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
-            for (id, entry, fp, new) in publish.into_iter().flat_map(|(_, p)| p) {
+            for p in publish.into_iter().flat_map(|(_, p)| p) {
                 changed = true;
-                if !new && let Some(published) = DateTime::from_timestamp(entry.published, 0) {
-                    inner.stories.insert(
-                        &id,
-                        &entry.story,
-                        &entry.source,
-                        published.with_timezone(&crate::model::vn_offset()),
-                        &fp,
-                    );
+                if !p.new {
+                    p.index_story(&mut inner.stories);
                 }
-                inner.catalog.insert(&id, &entry);
+                inner.catalog.insert(&p.id, &p.entry);
             }
         }
         self.pending_lock().settle(last);
@@ -322,7 +356,7 @@ impl Archive {
         let queued = std::mem::take(&mut self.commits.lock().waiting);
         for d in &queued {
             tickets.push(d.ticket);
-            new_ids.extend(d.publish.iter().filter(|p| p.3).map(|p| p.0.clone()));
+            new_ids.extend(d.new_ids());
         }
         self.pending_lock().clear();
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
