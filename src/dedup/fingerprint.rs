@@ -18,12 +18,13 @@
 //! 3. **Numbers**: dates (day/month, year dropped because one report omits it), months
 //!    ("tháng 8/2025"), quarters and figures. Two monthly reports differ mostly here.
 //!
-//! Every hash is a fixed FNV-1a / splitmix64 written out below, never std's randomised
+//! Every hash is a fixed FNV-1a (below) or splitmix64 (`minhash.rs`), never std's randomised
 //! hasher, because fingerprints are stored and compared across runs and releases.
 //! [`FP_VERSION`] changes whenever the features change; fingerprints of different
 //! versions are never similar.
 
 use super::lexicon;
+use super::minhash::minhash;
 use super::tokens::{Tok, contract, mostly_capitalised, names, tokenize, tokenize_at_most};
 use serde::{Deserialize, Serialize};
 
@@ -103,23 +104,6 @@ impl Fnv {
     }
 }
 
-pub(crate) fn splitmix64(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-fn slot_seeds() -> [u64; SLOTS] {
-    let mut seeds = [0u64; SLOTS];
-    let mut s = 0x7a6f_6e65_7769_7265u64; // "zonewire"
-    for seed in seeds.iter_mut() {
-        s = splitmix64(s);
-        *seed = s;
-    }
-    seeds
-}
-
 // ---- features -------------------------------------------------------------------------
 
 fn syllable_weight(t: &Tok) -> u32 {
@@ -185,28 +169,6 @@ pub(crate) fn features(toks: &[Tok], grams: (usize, usize)) -> Vec<(u64, u32)> {
         }
     });
     feats
-}
-
-fn minhash(feats: &[(u64, u32)]) -> Vec<u16> {
-    if feats.is_empty() {
-        return Vec::new();
-    }
-    let seeds = slot_seeds();
-    let mut mins = [u64::MAX; SLOTS];
-    for &(h, w) in feats {
-        for copy in 0..u64::from(w) {
-            let x = splitmix64(h ^ copy.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-            for (m, seed) in mins.iter_mut().zip(seeds.iter()) {
-                let v = splitmix64(x ^ seed);
-                if v < *m {
-                    *m = v;
-                }
-            }
-        }
-    }
-    // Keep the top 16 bits ("b-bit MinHash"): a chance collision per slot is 1/65536,
-    // too small to matter at our thresholds, and it quarters the stored size.
-    mins.iter().map(|m| (m >> 48) as u16).collect()
 }
 
 fn hash32(s: &str) -> u32 {

@@ -317,7 +317,7 @@ fn banding_misses_almost_no_text_only_matches() {
         b.w = a.w * (1 + (trial / 25 % 4) as u32);
         let mut pos: Vec<usize> = (0..SLOTS).collect();
         for i in (1..pos.len()).rev() {
-            rng = super::fingerprint::splitmix64(rng);
+            rng = super::minhash::splitmix64(rng);
             pos.swap(i, (rng % (i as u64 + 1)) as usize);
         }
         for &i in &pos[eq..] {

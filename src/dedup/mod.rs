@@ -25,6 +25,7 @@
 mod fingerprint;
 mod index;
 mod lexicon;
+mod minhash;
 mod postings;
 mod tokens;
 

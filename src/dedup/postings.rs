@@ -1,7 +1,8 @@
 //! Per-day posting lists of the story index: sorted `(key, slot)` pairs under name
 //! hashes and MinHash band keys (see the `index` module docs for why bands of two).
 
-use super::fingerprint::{SLOTS, splitmix64};
+use super::fingerprint::SLOTS;
+use super::minhash::splitmix64;
 
 /// Slots per band. Two, so that a pair with a text overlap just high enough to pass
 /// without shared names still shares a band with near certainty (index module docs).
