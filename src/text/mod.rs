@@ -106,6 +106,7 @@ pub fn fold_into(s: &str, out: &mut String) {
         pending_space: false,
     };
     w.start = w.out.len();
+    let table: &[Folded] = &FOLD_TABLE;
     for c in s.chars() {
         if c.is_ascii() {
             if c.is_ascii_alphanumeric() {
@@ -113,15 +114,72 @@ pub fn fold_into(s: &str, out: &mut String) {
             } else {
                 w.pending_space = true;
             }
-        } else if c.is_whitespace() {
-            w.pending_space = true;
-        } else if !is_invisible(c) {
-            // `decompose_canonical` emits through a callback: no buffer per character, and
-            // canonical reordering is irrelevant because every mark is dropped anyway.
-            decompose_canonical(c, |d| w.push_decomposed(d));
+        } else {
+            match table.get(c as usize).copied().unwrap_or(Folded::SLOW) {
+                Folded::SLOW => fold_char(c, &mut w),
+                Folded::DROP => {}
+                Folded::SPACE => w.pending_space = true,
+                Folded(b) => w.push(char::from(b)),
+            }
         }
     }
 }
+
+/// The non-ASCII case of [`fold_into`], for one character.
+fn fold_char(c: char, w: &mut FoldWriter<'_>) {
+    if c.is_whitespace() {
+        w.pending_space = true;
+    } else if !is_invisible(c) {
+        // `decompose_canonical` emits through a callback: no buffer per character, and
+        // canonical reordering is irrelevant because every mark is dropped anyway.
+        decompose_canonical(c, |d| w.push_decomposed(d));
+    }
+}
+
+/// What [`fold_char`] does with one character, when it is one simple thing: an ASCII
+/// letter or digit, nothing, or a word break. Vietnamese letters are precomposed
+/// characters whose canonical decomposition (a table search, then another per mark)
+/// was most of the cost of folding; almost all of them fold to one ASCII letter.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Folded(u8);
+
+impl Folded {
+    /// Not one simple thing (several characters, non-ASCII): ask [`fold_char`].
+    const SLOW: Folded = Folded(0);
+    const DROP: Folded = Folded(1);
+    const SPACE: Folded = Folded(2);
+}
+
+/// Every character below this (Latin-1, Latin Extended-A/B, IPA, the combining marks,
+/// Greek, Cyrillic … and Latin Extended Additional, where most Vietnamese letters live)
+/// has its answer in [`FOLD_TABLE`].
+const FOLD_TABLE_END: usize = 0x1F00;
+
+/// Built by running [`fold_char`] on each character, so that the table cannot disagree
+/// with it (a test also compares every entry with the slow path in context).
+static FOLD_TABLE: std::sync::LazyLock<Vec<Folded>> = std::sync::LazyLock::new(|| {
+    (0..FOLD_TABLE_END)
+        .map(|cp| {
+            let Some(c) = char::from_u32(cp as u32).filter(|c| !c.is_ascii()) else {
+                return Folded::SLOW;
+            };
+            let mut out = String::new();
+            let mut w = FoldWriter {
+                out: &mut out,
+                start: 0,
+                pending_space: false,
+            };
+            fold_char(c, &mut w);
+            let pending = w.pending_space;
+            match (out.as_bytes(), pending) {
+                ([], false) => Folded::DROP,
+                ([], true) => Folded::SPACE,
+                ([b], false) if b.is_ascii_alphanumeric() => Folded(*b),
+                _ => Folded::SLOW,
+            }
+        })
+        .collect()
+});
 
 struct FoldWriter<'a> {
     out: &'a mut String,

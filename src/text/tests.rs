@@ -136,6 +136,64 @@ fn fold_table() {
     }
 }
 
+/// `fold_into` without its table: every non-ASCII character through `fold_char`.
+fn fold_slow(s: &str) -> String {
+    let mut out = String::new();
+    let mut w = FoldWriter {
+        out: &mut out,
+        start: 0,
+        pending_space: false,
+    };
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            w.push(c.to_ascii_lowercase());
+        } else if c.is_ascii() {
+            w.pending_space = true;
+        } else {
+            fold_char(c, &mut w);
+        }
+    }
+    out
+}
+
+#[test]
+fn fold_table_answers_like_the_slow_path_for_every_character() {
+    let mut simple = 0;
+    for cp in 0x80..FOLD_TABLE_END as u32 + 64 {
+        let Some(c) = char::from_u32(cp) else {
+            continue;
+        };
+        // Alone, between letters, after a space and before a combining mark: the
+        // pending-space and drop cases only show in context.
+        for text in [
+            format!("{c}"),
+            format!("a{c}b"),
+            format!("a {c}b"),
+            format!("x{c}\u{301}y"),
+        ] {
+            assert_eq!(fold(&text), fold_slow(&text), "U+{cp:04X} in {text:?}");
+        }
+        simple += usize::from(
+            FOLD_TABLE
+                .get(cp as usize)
+                .is_some_and(|f| *f != Folded::SLOW),
+        );
+    }
+    // Every Vietnamese letter is answered by the table.
+    for c in "ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ".chars()
+    {
+        for c in [c].into_iter().chain(c.to_uppercase()) {
+            assert!(
+                FOLD_TABLE
+                    .get(c as usize)
+                    .is_some_and(|f| *f != Folded::SLOW),
+                "{c} takes the slow path"
+            );
+        }
+    }
+    assert!(simple > 1000, "only {simple} characters in the table");
+}
+
 #[test]
 fn fold_into_appends() {
     let mut buf = String::from("x ");
