@@ -10,7 +10,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use super::fingerprint::{Fingerprint, fingerprint_with, signals};
+use super::fingerprint::{Fingerprint, fingerprint_with};
+use super::similarity::signals;
 use super::{DEFAULT_THRESHOLD, DEFAULT_WINDOW_DAYS, StoryIndex, score};
 
 const ITEMS: &str = include_str!("../../tests/fixtures/dedup/items.tsv");

@@ -42,9 +42,10 @@ use day::Day;
 pub(crate) use journal::JOURNAL;
 pub use journal::{Mark, Match};
 
-use super::fingerprint::{
-    FP_VERSION, Fingerprint, FpRef, SLOTS, name_share, score, score_upper_bound, signals_ref,
-    similarity_at_least, similarity_at_least_sharing, sketch, sketch_equal,
+use super::fingerprint::{FP_VERSION, Fingerprint, SLOTS};
+use super::similarity::{
+    FpRef, name_share, score, score_upper_bound, signals_ref, similarity_at_least,
+    similarity_at_least_sharing, sketch, sketch_equal,
 };
 
 /// Similarity at or above which two reports from different sources are one story.

@@ -27,6 +27,7 @@ mod index;
 mod lexicon;
 mod minhash;
 mod postings;
+mod similarity;
 mod tokens;
 
 #[cfg(test)]
@@ -36,11 +37,9 @@ mod index_tests;
 #[cfg(test)]
 mod tests;
 
-pub use fingerprint::{
-    FP_VERSION, Fingerprint, LEAD_SYLLABLES, SLOTS, Signals, fingerprint, score, signals,
-    similarity,
-};
+pub use fingerprint::{FP_VERSION, Fingerprint, LEAD_SYLLABLES, SLOTS, fingerprint};
 pub use index::{DEFAULT_THRESHOLD, DEFAULT_WINDOW_DAYS, Mark, Match, StoryIndex};
+pub use similarity::{Signals, score, signals, similarity};
 
 use chrono::{DateTime, FixedOffset};
 
