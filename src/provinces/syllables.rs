@@ -25,8 +25,8 @@ pub(super) enum Sep {
 
 #[derive(Debug)]
 pub(super) struct Syllable<'a> {
-    /// Lower-case, NFC, diacritics kept.
-    pub lower: &'a str,
+    /// As written (NFC, invisible characters removed).
+    pub word: &'a str,
     /// `crate::text::fold` of the syllable.
     pub folded: &'a str,
     /// Starts with an upper-case letter (all-caps text counts).
@@ -34,6 +34,29 @@ pub(super) struct Syllable<'a> {
     /// Written without any diacritic (unaccented or English text).
     pub ascii: bool,
     pub sep_before: Sep,
+}
+
+impl Syllable<'_> {
+    /// Lower-case, NFC, diacritics kept. Made on demand: only the syllables in and next to
+    /// a candidate name need it, and lower-casing every word was a quarter of tagging.
+    pub fn lower(&self) -> String {
+        if self.ascii {
+            self.word.to_ascii_lowercase()
+        } else {
+            self.word.to_lowercase()
+        }
+    }
+
+    /// `self.lower() == w` for a lower-case word `w` without Greek letters (the word
+    /// lists), without building the lower-case form.
+    pub fn lower_is(&self, w: &str) -> bool {
+        if self.ascii {
+            self.word.eq_ignore_ascii_case(w)
+        } else {
+            // Per character, which differs from `str::to_lowercase` only for a final `Σ`.
+            self.word.chars().flat_map(char::to_lowercase).eq(w.chars())
+        }
+    }
 }
 
 const DASHES: &[char] = &['-', '‐', '‑', '‒', '–', '—', '−'];
@@ -61,31 +84,31 @@ fn classify(sep: &str) -> Sep {
     }
 }
 
-/// A text's syllables, their lower-case and folded forms each kept in one buffer: an
+/// A text's syllables: spans of the (cleaned) text and of one buffer of folded forms. An
 /// article has hundreds of words, and two Strings per word were a fifth of the
 /// normalisation time (BENCHMARKS.md).
 #[derive(Debug, Default)]
-pub(super) struct Split {
-    lower: String,
+pub(super) struct Split<'t> {
+    text: Cow<'t, str>,
     folded: String,
     spans: Vec<Span>,
 }
 
 #[derive(Debug)]
 struct Span {
-    lower: (usize, usize),
+    word: (usize, usize),
     folded: (usize, usize),
     caps: bool,
     ascii: bool,
     sep_before: Sep,
 }
 
-impl Split {
+impl Split<'_> {
     pub(super) fn syllables(&self) -> Vec<Syllable<'_>> {
         self.spans
             .iter()
             .map(|s| Syllable {
-                lower: self.lower.get(s.lower.0..s.lower.1).unwrap_or(""),
+                word: self.text.get(s.word.0..s.word.1).unwrap_or(""),
                 folded: self.folded.get(s.folded.0..s.folded.1).unwrap_or(""),
                 caps: s.caps,
                 ascii: s.ascii,
@@ -94,33 +117,31 @@ impl Split {
             .collect()
     }
 
-    fn push(&mut self, sep: &str, word: &str) {
+    /// Adds the word at `from..to` of `text` (what becomes `self.text`), after the
+    /// separator at `sep_from..from`.
+    fn push(&mut self, text: &str, sep_from: usize, from: usize, to: usize) {
+        let sep = text.get(sep_from..from).unwrap_or("");
+        let word = text.get(from..to).unwrap_or("");
         let sep_before = if self.spans.is_empty() {
             Sep::Start
         } else {
             classify(sep)
         };
-        let lower_start = self.lower.len();
-        if word.is_ascii() {
-            self.lower
-                .extend(word.chars().map(|c| c.to_ascii_lowercase()));
-        } else {
-            self.lower.push_str(&word.to_lowercase());
-        }
         let folded_start = self.folded.len();
         fold_into(word, &mut self.folded);
-        self.spans.push(Span {
-            lower: (lower_start, self.lower.len()),
+        let span = Span {
+            word: (from, to),
             folded: (folded_start, self.folded.len()),
             caps: word.chars().next().is_some_and(char::is_uppercase),
             ascii: word.is_ascii(),
             sep_before,
-        });
+        };
+        self.spans.push(span);
     }
 }
 
 /// The syllables of `text`, in order.
-pub(super) fn split(text: &str) -> Split {
+pub(super) fn split(text: &str) -> Split<'_> {
     // Normalised text (what `normalize` passes) is used as it is.
     let clean: Cow<'_, str> =
         if !text.contains(is_invisible) && is_nfc_quick(text.chars()) == IsNormalized::Yes {
@@ -129,7 +150,7 @@ pub(super) fn split(text: &str) -> Split {
             Cow::Owned(text.chars().filter(|&c| !is_invisible(c)).nfc().collect())
         };
     let mut out = Split {
-        lower: String::with_capacity(clean.len()),
+        text: Cow::Borrowed(""),
         folded: String::with_capacity(clean.len()),
         spans: Vec::new(),
     };
@@ -139,7 +160,7 @@ pub(super) fn split(text: &str) -> Split {
         match (word_start, is_word_char(c)) {
             (None, true) => word_start = Some(i),
             (Some(ws), false) => {
-                out.push(&clean[sep_start..ws], &clean[ws..i]);
+                out.push(&clean, sep_start, ws, i);
                 word_start = None;
                 sep_start = i;
             }
@@ -147,8 +168,9 @@ pub(super) fn split(text: &str) -> Split {
         }
     }
     if let Some(ws) = word_start {
-        out.push(&clean[sep_start..ws], &clean[ws..]);
+        out.push(&clean, sep_start, ws, clean.len());
     }
+    out.text = clean;
     out
 }
 
@@ -221,8 +243,10 @@ mod tests {
         let split = split("Khán\u{AD}h Hoa\u{300}");
         let s = split.syllables();
         assert_eq!(s.len(), 2);
-        assert_eq!(s[0].lower, "khánh");
-        assert_eq!(s[1].lower, "hoà");
+        assert_eq!(s[0].lower(), "khánh");
+        assert_eq!(s[1].lower(), "hoà");
+        assert!(s[0].lower_is("khánh") && s[1].lower_is("hoà"));
+        assert!(!s[0].lower_is("khanh") && !s[0].lower_is("khánhx"));
         assert!(s[0].caps && s[1].caps);
         assert!(!s[1].ascii);
     }

@@ -73,7 +73,7 @@ fn add(
     });
     for (set, s) in entry.sigs.iter_mut().zip(&syls) {
         if !s.ascii {
-            set.insert(signature(s.lower));
+            set.insert(signature(&s.lower()));
         }
     }
 }
@@ -149,7 +149,7 @@ const SUFFIX_OK: &[&str] = &["province", "city", "provincial"];
 /// `word` written as in the list, or its unaccented spelling.
 fn is_word(s: &Syllable, list: &[&str]) -> bool {
     list.iter()
-        .any(|w| s.lower == *w || (s.ascii && s.folded == crate::text::fold(w)))
+        .any(|w| s.lower_is(w) || (s.ascii && s.folded == crate::text::fold(w)))
 }
 
 struct Candidate<'i> {
@@ -191,7 +191,7 @@ fn candidate_at<'i>(index: &'i TagIndex, syls: &[Syllable], i: usize) -> Option<
             || span
                 .iter()
                 .zip(&entry.sigs)
-                .all(|(s, sigs)| s.caps && (s.ascii || sigs.contains(&signature(s.lower))));
+                .all(|(s, sigs)| s.caps && (s.ascii || sigs.contains(&signature(&s.lower()))));
         fits.then_some(Candidate {
             start: i,
             len: n + 1,
@@ -213,7 +213,7 @@ fn has_prefix(syls: &[Syllable], i: usize) -> bool {
     let before_prev = neighbour_before(syls, i - 1);
     match prev.folded {
         "tp" => true,
-        "tinh" => prev.ascii || prev.lower == "tỉnh",
+        "tinh" => prev.ascii || prev.lower_is("tỉnh"),
         "pho" => before_prev.is_some_and(|s| s.folded == "thanh"),
         "do" => before_prev.is_some_and(|s| s.folded == "thu"),
         _ => false,
