@@ -51,10 +51,6 @@ fn mins_of(feats: &[(u64, u32)]) -> [u64; SLOTS] {
     mins
 }
 
-fn mins_portable(feats: &[(u64, u32)]) -> [u64; SLOTS] {
-    mins_of(feats)
-}
-
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use super::{SLOTS, mins_of};
@@ -117,7 +113,7 @@ impl Kernel {
 
     fn mins(self, feats: &[(u64, u32)]) -> [u64; SLOTS] {
         match self {
-            Kernel::Portable => mins_portable(feats),
+            Kernel::Portable => mins_of(feats),
             // SAFETY: `Avx2` and `Avx512` are only made by `best`/`available`, after
             // checking that the CPU has the features these functions are compiled for.
             #[cfg(target_arch = "x86_64")]

@@ -129,14 +129,13 @@ impl Split<'_> {
         };
         let folded_start = self.folded.len();
         fold_into(word, &mut self.folded);
-        let span = Span {
+        self.spans.push(Span {
             word: (from, to),
             folded: (folded_start, self.folded.len()),
             caps: word.chars().next().is_some_and(char::is_uppercase),
             ascii: word.is_ascii(),
             sep_before,
-        };
-        self.spans.push(span);
+        });
     }
 }
 
