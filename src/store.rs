@@ -1,12 +1,21 @@
 //! The embedded store. This is the only module that names sled; everything else talks to
 //! the [`Store`] trait, so another engine can be added if our measurements ever demand it.
 //!
-//! Trees (design.md "Store"): `items` (id → record), `keys` (dedup key → id; kept after
-//! pruning as tombstones), `stories` (story id → member ids, for stories of two items or
-//! more: an item alone is its own story), `idx` (id → compact index entry, what the
-//! in-memory catalog is rebuilt from), `sources` (source id → state), `meta` (schema
-//! version). Each batch (one poll's writes, or several polls' together) commits in one
-//! transaction, then `flush()`.
+//! Trees (design.md "Store", format 2): `items_by_seq` (sequence number → record),
+//! `item_seq` (id → sequence number), `keys` (dedup key → id; kept after pruning as
+//! tombstones), `stories` (story id → member ids, for stories of two items or more: an
+//! item alone is its own story), `idx_by_seq` (sequence number → id and compact index
+//! entry, what the in-memory catalog is rebuilt from), `sources` (source id → state),
+//! `meta` (format version). Each batch (one poll's writes, or several polls' together)
+//! commits in one transaction, then `flush()`.
+//!
+//! design.md keys `items` and `idx` by item id, as format 1 did. Ids are hashes, so each
+//! new item landed in a random leaf of two trees that reach 300 MiB at 100k items, and a
+//! 16 MiB cache re-read most leaves it wrote to: a quarter of a cold round's wall time
+//! went to sled (BENCHMARKS.md §1). Sequence numbers from [`sled::Db::generate_id`] only
+//! grow, so new records append to the last leaf of each big tree, and the random inserts
+//! go to `item_seq`, 40 bytes per item. Format 1 stores are migrated when opened
+//! (`migrate.rs`).
 //!
 //! design.md also names `by_time` (published + id → ()), for a newest-first walk. The
 //! in-memory catalog walks stories by time and lists what retention prunes, so nothing
@@ -17,23 +26,29 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
-use sled::transaction::TransactionError;
+use sled::transaction::{ConflictableTransactionResult, TransactionError};
 
 use crate::dedup::Fingerprint;
 use crate::model::{Item, SourceState};
 
-/// Record format version, first byte of every value we serialise: V1 is JSON.
-const RECORD_V1: u8 = 1;
-/// postcard (binary serde), for `idx` records only. Start-up decodes every one of them,
-/// and decoding JSON with hex fingerprints took about a third of start-up at 100k items
-/// (BENCHMARKS.md §4). V1 `idx` records are still read, and rewritten as V2 by the first start-up that
-/// meets them ([`SledStore::for_each_index_entry`]). Every other tree stays JSON: its
-/// records are read one at a time, and JSON keeps them readable with any sled tool.
-const RECORD_V2: u8 = 2;
-const SCHEMA_VERSION: &[u8] = b"1";
+mod codec;
+mod migrate;
+
+use codec::{decode, decode_index, encode, encode_index, seq_key};
+
+/// The store format in `meta`'s `schema` key: "1" keyed items and index records by item
+/// id; "2" by sequence number (module docs).
+const SCHEMA_V1: &[u8] = b"1";
+const SCHEMA_VERSION: &[u8] = b"2";
+
+const ITEMS: &str = "items_by_seq";
+const ITEM_SEQ: &str = "item_seq";
+const IDX: &str = "idx_by_seq";
+/// Trees of format 1, and `by_time`; the migration drops them last, and every open drops
+/// what a crash left.
+const RETIRED_TREES: [&str; 3] = ["by_time", "items", "idx"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -172,37 +187,11 @@ pub struct SledStore {
     path: PathBuf,
     db: sled::Db,
     items: sled::Tree,
+    item_seq: sled::Tree,
     keys: sled::Tree,
     stories: sled::Tree,
     idx: sled::Tree,
     sources: sled::Tree,
-    meta: sled::Tree,
-}
-
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    let mut out = vec![RECORD_V1];
-    serde_json::to_writer(&mut out, value).map_err(|e| StoreError::Io(e.to_string()))?;
-    Ok(out)
-}
-
-fn encode_index(entry: &IndexEntry) -> Result<Vec<u8>> {
-    postcard::to_extend(entry, vec![RECORD_V2]).map_err(|e| StoreError::Io(e.to_string()))
-}
-
-fn decode<T: DeserializeOwned>(tree: &'static str, key: &[u8], bytes: &[u8]) -> Result<T> {
-    let corrupt = |reason: String| StoreError::Corrupt {
-        tree,
-        key: String::from_utf8_lossy(key).into_owned(),
-        reason,
-    };
-    match bytes.split_first() {
-        Some((&RECORD_V1, rest)) => {
-            serde_json::from_slice(rest).map_err(|e| corrupt(e.to_string()))
-        }
-        Some((&RECORD_V2, rest)) => postcard::from_bytes(rest).map_err(|e| corrupt(e.to_string())),
-        Some((v, _)) => Err(corrupt(format!("unknown record version {v}"))),
-        None => Err(corrupt("empty record".into())),
-    }
 }
 
 const TOMBSTONE_PREFIX: &[u8] = b"\0tomb:";
@@ -261,33 +250,48 @@ impl SledStore {
                 }
             })?;
         let tree = |name: &str| db.open_tree(name).map_err(|e| open_err(e.to_string()));
-        // Written by builds before 2026-12-05 and read by none (module docs). Dropping it
-        // is idempotent, so a crash half way only repeats it at the next open.
-        db.drop_tree("by_time")
-            .map_err(|e| open_err(format!("cannot drop the unused by_time tree: {e}")))?;
-        let store = SledStore {
-            path: path.to_path_buf(),
-            items: tree("items")?,
-            keys: tree("keys")?,
-            stories: tree("stories")?,
-            idx: tree("idx")?,
-            sources: tree("sources")?,
-            meta: tree("meta")?,
-            db,
-        };
-        match store.meta.get("schema")? {
+        let meta = tree("meta")?;
+        match meta.get("schema")? {
             None => {
-                store.meta.insert("schema", SCHEMA_VERSION)?;
+                meta.insert("schema", SCHEMA_VERSION)?;
             }
             Some(v) if v.as_ref() == SCHEMA_VERSION => {}
+            Some(v) if v.as_ref() == SCHEMA_V1 => migrate::from_v1(&db, &meta)?,
             Some(v) => {
                 return Err(open_err(format!(
-                    "schema version {} is not supported by this build",
+                    "store format {} is not supported by this build",
                     String::from_utf8_lossy(&v)
                 )));
             }
         }
-        Ok(store)
+        // Read by no build of this format. Dropping is idempotent, so a crash half way
+        // only repeats it at the next open.
+        for name in RETIRED_TREES {
+            db.drop_tree(name)
+                .map_err(|e| open_err(format!("cannot drop the retired tree {name}: {e}")))?;
+        }
+        Ok(SledStore {
+            path: path.to_path_buf(),
+            items: tree(ITEMS)?,
+            item_seq: tree(ITEM_SEQ)?,
+            keys: tree("keys")?,
+            stories: tree("stories")?,
+            idx: tree(IDX)?,
+            sources: tree("sources")?,
+            db,
+        })
+    }
+
+    /// The sequence number under which `id`'s item and index records are kept.
+    fn seq_of(&self, id: &str) -> Result<Option<sled::IVec>> {
+        match self.item_seq.get(id)? {
+            Some(seq) if seq.len() != 8 => Err(StoreError::Corrupt {
+                tree: ITEM_SEQ,
+                key: id.to_string(),
+                reason: format!("a sequence number of {} bytes", seq.len()),
+            }),
+            seq => Ok(seq),
+        }
     }
 }
 
@@ -303,9 +307,12 @@ impl Store for SledStore {
     }
 
     fn item(&self, id: &str) -> Result<Option<Item>> {
+        let Some(seq) = self.seq_of(id)? else {
+            return Ok(None);
+        };
         self.items
-            .get(id)?
-            .map(|v| decode("items", id.as_bytes(), &v))
+            .get(seq)?
+            .map(|v| decode(ITEMS, id, &v))
             .transpose()
     }
 
@@ -313,7 +320,7 @@ impl Store for SledStore {
         Ok(self
             .stories
             .get(story)?
-            .map(|v| decode("stories", story.as_bytes(), &v))
+            .map(|v| decode("stories", story, &v))
             .transpose()?
             .unwrap_or_default())
     }
@@ -321,7 +328,7 @@ impl Store for SledStore {
     fn source_state(&self, source: &str) -> Result<Option<SourceState>> {
         self.sources
             .get(source)?
-            .map(|v| decode("sources", source.as_bytes(), &v))
+            .map(|v| decode("sources", source, &v))
             .transpose()
     }
 
@@ -329,10 +336,9 @@ impl Store for SledStore {
         let mut out = Vec::new();
         for kv in self.sources.iter() {
             let (k, v) = kv?;
-            out.push((
-                String::from_utf8_lossy(&k).into_owned(),
-                decode("sources", &k, &v)?,
-            ));
+            let id = String::from_utf8_lossy(&k).into_owned();
+            let state = decode("sources", &id, &v)?;
+            out.push((id, state));
         }
         Ok(out)
     }
@@ -350,13 +356,17 @@ impl Store for SledStore {
             return Ok(());
         }
         // Serialise outside the transaction: the closure may run more than once.
+        // Numbers are drawn here, for every record that may need one: sled's
+        // `generate_id` takes a lock that a transaction holds, so calling it inside one
+        // blocks forever. Numbers an update does not use are skipped, never reused.
+        let fresh = || -> Result<sled::IVec> { Ok(seq_key(self.db.generate_id()?)[..].into()) };
         let mut items = Vec::with_capacity(batch.items.len());
         for item in &batch.items {
-            items.push((item.id.clone(), encode(item)?));
+            items.push((item.id.as_str(), encode(item)?, fresh()?));
         }
         let mut index = Vec::with_capacity(batch.index.len());
         for (id, entry) in &batch.index {
-            index.push((id.clone(), encode_index(entry)?));
+            index.push((id.as_str(), encode_index(id, entry)?, fresh()?));
         }
         let mut stories = Vec::with_capacity(batch.stories.len());
         for (id, members) in &batch.stories {
@@ -368,14 +378,30 @@ impl Store for SledStore {
         }
         let result: std::result::Result<(), TransactionError<StoreError>> = (
             &self.items,
+            &self.item_seq,
             &self.keys,
             &self.stories,
             &self.idx,
             &self.sources,
         )
-            .transaction(|(t_items, t_keys, t_stories, t_idx, t_sources)| {
-                for (id, bytes) in &items {
-                    t_items.insert(id.as_bytes(), bytes.as_slice())?;
+            .transaction(|(t_items, t_seq, t_keys, t_stories, t_idx, t_sources)| {
+                // A known id keeps its number (an update); a new one takes the number
+                // drawn for it. Reads see this transaction's own writes, so an item and
+                // its index entry in one batch share one number.
+                let seq_for =
+                    |id: &str,
+                     fresh: &sled::IVec|
+                     -> ConflictableTransactionResult<sled::IVec, StoreError> {
+                        match t_seq.get(id)? {
+                            Some(seq) => Ok(seq),
+                            None => {
+                                t_seq.insert(id.as_bytes(), fresh.clone())?;
+                                Ok(fresh.clone())
+                            }
+                        }
+                    };
+                for (id, bytes, fresh) in &items {
+                    t_items.insert(seq_for(id, fresh)?, bytes.as_slice())?;
                 }
                 for (key, id) in &batch.keys {
                     t_keys.insert(key.as_bytes(), id.as_bytes())?;
@@ -383,8 +409,8 @@ impl Store for SledStore {
                 for (id, bytes) in &stories {
                     t_stories.insert(id.as_bytes(), bytes.as_slice())?;
                 }
-                for (id, bytes) in &index {
-                    t_idx.insert(id.as_bytes(), bytes.as_slice())?;
+                for (id, bytes, fresh) in &index {
+                    t_idx.insert(seq_for(id, fresh)?, bytes.as_slice())?;
                 }
                 for (id, bytes) in &sources {
                     t_sources.insert(id.as_bytes(), bytes.as_slice())?;
@@ -401,43 +427,10 @@ impl Store for SledStore {
     }
 
     fn for_each_index_entry(&self, f: &mut dyn FnMut(String, IndexEntry)) -> Result<()> {
-        // V1 records met on the way, re-encoded; written back in batches of this size.
-        const UPGRADE_BATCH: usize = 1024;
-        let mut upgrade = sled::Batch::default();
-        let mut upgrades = 0usize;
-        // The upgrade is an optimisation: V1 records stay readable, so a failed write
-        // (a full disk) is logged and the walk goes on without it.
-        let mut upgrading = true;
-        let write = |batch: sled::Batch, upgrading: &mut bool| {
-            if let Err(e) = self.idx.apply_batch(batch) {
-                tracing::warn!(error = %e, "cannot rewrite index records in the binary encoding; keeping JSON");
-                *upgrading = false;
-            }
-        };
         for kv in self.idx.iter() {
             let (k, v) = kv?;
-            let entry: IndexEntry = decode("idx", &k, &v)?;
-            if upgrading && v.first() == Some(&RECORD_V1) {
-                upgrade.insert(k.clone(), encode_index(&entry)?);
-                upgrades += 1;
-                if upgrades.is_multiple_of(UPGRADE_BATCH) {
-                    write(std::mem::take(&mut upgrade), &mut upgrading);
-                }
-            }
-            f(String::from_utf8_lossy(&k).into_owned(), entry);
-        }
-        if upgrading && upgrades > 0 {
-            // The same entries in another encoding: a crash before this flush only leaves
-            // some V1 records for the next start-up to upgrade.
-            write(upgrade, &mut upgrading);
-            match self.flush() {
-                Ok(()) if upgrading => tracing::info!(
-                    records = upgrades,
-                    "index records upgraded to the binary encoding"
-                ),
-                Ok(()) => {}
-                Err(e) => tracing::warn!(error = %e, "cannot flush the upgraded index records"),
-            }
+            let (id, entry) = decode_index(IDX, &k, &v)?;
+            f(id, entry);
         }
         Ok(())
     }
@@ -484,10 +477,15 @@ impl Store for SledStore {
         self.keys.apply_batch(tombs)?;
         let mut removed = 0;
         for id in ids {
-            self.idx.remove(id.as_bytes())?;
-            if self.items.remove(id.as_bytes())?.is_some() {
+            let Some(seq) = self.seq_of(id)? else {
+                continue;
+            };
+            self.idx.remove(&seq)?;
+            if self.items.remove(&seq)?.is_some() {
                 removed += 1;
             }
+            // Last: an id whose records are gone reads as unknown either way.
+            self.item_seq.remove(id.as_bytes())?;
         }
         self.flush()?;
         Ok(removed)

@@ -19,8 +19,9 @@ mod json;
 mod opml;
 mod rss;
 
+/// Also the store's tests' items.
 #[cfg(test)]
-mod testdata;
+pub(crate) mod testdata;
 
 /// Channel-level facts for one rendered output.
 #[derive(Debug, Clone, Default, PartialEq)]
