@@ -68,7 +68,7 @@ pub fn plan(
     mut progress: impl FnMut(usize),
 ) -> (String, Vec<ImportLine>) {
     let mut ids: HashSet<String> = config.sources.iter().map(|s| s.id.clone()).collect();
-    let key = |u: &str| urlnorm::canonicalize(u, None).map(|c| urlnorm::url_key(&c));
+    let key = urlnorm::key_of_raw;
     let mut urls: HashSet<String> = config
         .sources
         .iter()

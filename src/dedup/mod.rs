@@ -100,11 +100,11 @@ pub fn identity_keys(
         let l = g.get(..8).unwrap_or(g).to_ascii_lowercase();
         l.starts_with("http://") || l.starts_with("https://")
     });
-    let guid_key = guid.filter(|_| guid_is_url).and_then(key_of_url);
-    let guid_is_root = guid_is_url
-        && guid
-            .and_then(|g| urlnorm::canonicalize(g, None))
-            .is_some_and(|c| urlnorm::is_site_root_key(&urlnorm::url_key(&c)));
+    let guid_url_key = guid.filter(|_| guid_is_url).and_then(urlnorm::key_of_raw);
+    let guid_is_root = guid_url_key
+        .as_deref()
+        .is_some_and(urlnorm::is_site_root_key);
+    let guid_key = guid_url_key.filter(|_| !guid_is_root);
 
     if let Some(k) = &link_key {
         push(&mut keys, format!("u:{k}"));
@@ -145,7 +145,7 @@ fn key_of_url(u: &str) -> Option<String> {
     if u.is_empty() {
         return None;
     }
-    let k = urlnorm::url_key(&urlnorm::canonicalize(u, None)?);
+    let k = urlnorm::key_of_raw(u)?;
     (!urlnorm::is_site_root_key(&k)).then_some(k)
 }
 

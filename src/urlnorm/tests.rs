@@ -283,6 +283,16 @@ fn url_key_table() {
         .map(|v| url_key(&canonicalize(v, None).unwrap()))
         .collect();
     assert!(keys.iter().all(|k| k == &keys[0]), "{keys:?}");
+    // The one-canonicalisation path keys every raw form as the two-step one does.
+    for raw in variants.iter().chain(cases.iter().map(|(c, _)| c)).chain(&[
+        "HTTP://Example.VN:80/a/../b/?utm_medium=x&id=1#!/r",
+        "https://example.vn/t?q=Kh%C3%A1nh+H%C3%B2a&x=%e1%bb%8b",
+        "https://example.vn/a%2Fb/c%3Dd%41",
+        "ftp://example.vn/a",
+    ]) {
+        let two_step = canonicalize(raw, None).map(|c| url_key(&c));
+        assert_eq!(key_of_raw(raw), two_step, "{raw}");
+    }
     assert!(is_site_root_key(&url_key("https://www.heza.gov.vn/")));
     assert!(!is_site_root_key(&url_key("https://heza.gov.vn/a")));
 }
