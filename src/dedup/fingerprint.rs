@@ -111,9 +111,9 @@ fn syllable_weight(t: &Tok) -> u32 {
         return if t.text.starts_with('y') { 1 } else { 2 };
     }
     let s = t.text.as_str();
-    if lexicon::STOP.contains(&s) {
+    if lexicon::is_stop(s) {
         0
-    } else if lexicon::COMMON.contains(&s) {
+    } else if lexicon::is_common(s) {
         1
     } else {
         2

@@ -42,7 +42,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Tok> {
 /// `tokenize`'s: the lead needs only its first [`super::LEAD_SYLLABLES`].
 pub(crate) fn tokenize_at_most(text: &str, max: usize) -> Vec<Tok> {
     // Stored text is NFC already; recomposing it was a fifth of a fingerprint's time.
-    let chars: Vec<char> = if unicode_normalization::is_nfc(text) {
+    let chars: Vec<char> = if crate::text::is_nfc_yes(text) || unicode_normalization::is_nfc(text) {
         text.chars().collect()
     } else {
         text.nfc().collect()
@@ -89,7 +89,7 @@ pub(crate) fn tokenize_at_most(text: &str, max: usize) -> Vec<Tok> {
         let is_num = word
             .chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '/' | '-'));
-        let letters = word.chars().filter(|c| c.is_alphabetic());
+        let letters = word.chars().filter(|&c| crate::text::is_letter(c));
         let cap = letters.clone().next().is_some_and(char::is_uppercase);
         let (count, all_upper) =
             letters.fold((0usize, true), |(n, up), c| (n + 1, up && c.is_uppercase()));
@@ -200,7 +200,7 @@ pub(crate) fn contract(mut toks: Vec<Tok>) -> Vec<Tok> {
     let mut kept = 0;
     let mut i = 0;
     'outer: while i < toks.len() {
-        for (phrase, abbr) in lexicon::PHRASES {
+        for (phrase, abbr) in lexicon::phrases_starting(&toks[i].text) {
             let n = phrase.len();
             if i + n <= toks.len()
                 && toks[i..i + n]
@@ -227,7 +227,7 @@ pub(crate) fn contract(mut toks: Vec<Tok>) -> Vec<Tok> {
 pub(crate) fn names(toks: &[Tok]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut push = |s: String| {
-        if !lexicon::ENTITY_STOP.contains(&s.as_str()) && !out.contains(&s) {
+        if !lexicon::is_entity_stop(&s) && !out.contains(&s) {
             out.push(s);
         }
     };
@@ -246,11 +246,7 @@ pub(crate) fn names(toks: &[Tok]) -> Vec<String> {
         // a shouted phrase ("BAN QUẢN LÝ") is not one.
         let shouted = run.iter().filter(|t| t.upper).count() >= 3;
         for t in run {
-            if t.upper
-                && !shouted
-                && t.text.len() >= 3
-                && !lexicon::ENTITY_TRIM.contains(&t.text.as_str())
-            {
+            if t.upper && !shouted && t.text.len() >= 3 && !lexicon::is_entity_trim(&t.text) {
                 push(t.text.clone());
             }
         }
@@ -263,10 +259,9 @@ pub(crate) fn names(toks: &[Tok]) -> Vec<String> {
         let mut seg_start = 0;
         let mut k = 0;
         while k < words.len() {
-            let place = (2..=4).rev().find(|&n| {
-                k + n <= words.len()
-                    && lexicon::PLACES.contains(&words[k..k + n].join(" ").as_str())
-            });
+            let place = (2..=4)
+                .rev()
+                .find(|&n| k + n <= words.len() && lexicon::is_place(&words[k..k + n].join(" ")));
             if let Some(n) = place {
                 push_trimmed(&words[seg_start..k], &mut push);
                 push(words[k..k + n].join(" "));
@@ -287,10 +282,10 @@ pub(crate) fn names(toks: &[Tok]) -> Vec<String> {
 fn push_trimmed(words: &[&str], push: &mut impl FnMut(String)) {
     let mut a = 0;
     let mut b = words.len();
-    while a < b && lexicon::ENTITY_TRIM.contains(&words[a]) {
+    while a < b && lexicon::is_entity_trim(words[a]) {
         a += 1;
     }
-    while b > a && lexicon::ENTITY_TRIM.contains(&words[b - 1]) {
+    while b > a && lexicon::is_entity_trim(words[b - 1]) {
         b -= 1;
     }
     let core = &words[a..b];

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::text::{fold_into, is_word_char};
 
@@ -142,12 +142,11 @@ impl Split<'_> {
 /// The syllables of `text`, in order.
 pub(super) fn split(text: &str) -> Split<'_> {
     // Normalised text (what `normalize` passes) is used as it is.
-    let clean: Cow<'_, str> =
-        if !text.contains(is_invisible) && is_nfc_quick(text.chars()) == IsNormalized::Yes {
-            Cow::Borrowed(text)
-        } else {
-            Cow::Owned(text.chars().filter(|&c| !is_invisible(c)).nfc().collect())
-        };
+    let clean: Cow<'_, str> = if !text.contains(is_invisible) && crate::text::is_nfc_yes(text) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.chars().filter(|&c| !is_invisible(c)).nfc().collect())
+    };
     let mut out = Split {
         text: Cow::Borrowed(""),
         folded: String::with_capacity(clean.len()),

@@ -175,17 +175,19 @@ fn candidate_at<'i>(index: &'i TagIndex, syls: &[Syllable], i: usize) -> Option<
     while max < MAX_N && i + max < syls.len() && joinable(syls, i + max) {
         max += 1;
     }
+    // One key string, probed by its prefixes: a String per n-gram was most of the
+    // allocations of tagging.
     let mut key = String::new();
-    let mut keys = Vec::with_capacity(max);
-    for s in &syls[i..i + max] {
+    let mut ends = [0usize; MAX_N];
+    for (n, s) in syls[i..i + max].iter().enumerate() {
         if !key.is_empty() {
             key.push(' ');
         }
         key.push_str(s.folded);
-        keys.push(key.clone());
+        ends[n] = key.len();
     }
-    keys.iter().enumerate().rev().find_map(|(n, k)| {
-        let entry = index.entries.get(k)?;
+    (0..max).rev().find_map(|n| {
+        let entry = index.entries.get(key.get(..ends[n])?)?;
         let span = &syls[i..=i + n];
         let fits = entry.slug.is_none()
             || span

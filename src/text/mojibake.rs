@@ -152,9 +152,28 @@ pub fn has_mojibake(s: &str) -> bool {
     if s.is_ascii() {
         return false;
     }
-    let chars: Vec<char> = s.chars().collect();
+    thread_local! {
+        // Every title and summary is checked: a fresh vector each time was ~1 % of a
+        // cold round's CPU in the allocator.
+        static CHARS: std::cell::RefCell<Vec<char>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    CHARS.with(|cell| {
+        let Ok(mut chars) = cell.try_borrow_mut() else {
+            return detect(&s.chars().collect::<Vec<_>>());
+        };
+        chars.clear();
+        chars.extend(s.chars());
+        let found = detect(&chars);
+        if chars.capacity() > 1 << 16 {
+            *chars = Vec::new();
+        }
+        found
+    })
+}
+
+fn detect(chars: &[char]) -> bool {
     let mut ev = Evidence::default();
-    scan(&chars, cp1252_byte, &mut ev);
-    scan(&chars, mac_byte, &mut ev);
+    scan(chars, cp1252_byte, &mut ev);
+    scan(chars, mac_byte, &mut ev);
     ev.strong > 0 || ev.weak >= 3
 }

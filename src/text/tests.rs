@@ -376,3 +376,34 @@ fn the_word_char_shortcut_agrees_with_the_full_test_for_every_character() {
     assert!(is_word_char('ệ') && is_word_char('Đ') && is_word_char('\u{301}'));
     assert!(!is_word_char('×') && !is_word_char('–') && !is_word_char(' '));
 }
+
+#[test]
+fn the_letter_shortcut_agrees_with_is_alphabetic_for_every_character() {
+    let differ: Vec<char> = (0..=u32::from(char::MAX))
+        .filter_map(char::from_u32)
+        .filter(|&c| is_letter(c) != c.is_alphabetic())
+        .collect();
+    assert!(differ.is_empty(), "{differ:?}");
+}
+
+#[test]
+fn the_nfc_shortcut_ranges_hold_only_stable_starters() {
+    use unicode_normalization::char::canonical_combining_class;
+    let unstable: Vec<char> = (0..=u32::from(char::MAX))
+        .filter_map(char::from_u32)
+        .filter(|&c| nfc_stable(c))
+        .filter(|&c| {
+            canonical_combining_class(c) != 0
+                || is_nfc_quick(std::iter::once(c)) != IsNormalized::Yes
+        })
+        .collect();
+    assert!(unstable.is_empty(), "{unstable:?}");
+    // Outside the ranges the library answers, both ways.
+    assert!(is_nfc_yes("Khánh Hòa – “KCN” … ệ"));
+    assert!(!is_nfc_yes("Kha\u{301}nh"));
+    assert!(
+        !is_nfc_yes("\u{2000}"),
+        "U+2000 is a singleton that NFC replaces"
+    );
+    assert!(is_nfc_yes("日本"));
+}
