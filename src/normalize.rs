@@ -170,7 +170,7 @@ fn normalize_digested(
         .filter(|c| !c.trim().is_empty());
     let body_text = content_html
         .as_deref()
-        .map(text::html_to_text)
+        .map(text::sanitized_html_to_text)
         .unwrap_or_default();
 
     let url_date = link.as_deref().and_then(dates::date_from_url);

@@ -479,3 +479,59 @@ fn case_insensitive_search_finds_every_spelling() {
         );
     }
 }
+
+/// Reading sanitiser output by scan gives what parsing it gives, on hostile input, on
+/// real pages, and on the shapes the scan must refuse (then it parses).
+#[test]
+fn sanitized_text_by_scan_matches_the_parse() {
+    use crate::text::{html_to_text, sanitized_html_to_text};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html");
+    let mut pages: Vec<String> = std::fs::read_dir(&dir)
+        .expect("fixture dir")
+        .filter_map(|e| std::fs::read(e.ok()?.path()).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .collect();
+    pages.sort();
+    assert!(pages.len() >= 5, "fixtures in {}", dir.display());
+    let crafted = [
+        "<p>Khánh&nbsp;Hòa &amp; Hưng Yên</p><p>a&lt;b&gt;c</p>",
+        "<b>Khánh</b>Hòa<br>KCN<hr>VSIP<ul><li>một</li><li>hai</li></ul>",
+        r#"<img src="https://a.vn/1.jpg" alt="a > b &quot;c&quot;">x"#,
+        r#"<p>a<iframe src="https://www.youtube.com/embed/x">fallback</iframe>b</p>"#,
+        "<pre>\nline\n  two</pre><table><tr><td>ô</td>text</tr></table>",
+        "<p>a</p>\u{feff}<div>b",
+    ];
+    let b = base();
+    let mut scanned = 0;
+    for input in HOSTILE
+        .iter()
+        .copied()
+        .chain(crafted)
+        .chain(pages.iter().map(String::as_str))
+    {
+        for base in [None, Some(&b)] {
+            let clean = sanitize_html(input, base);
+            assert_eq!(
+                sanitized_html_to_text(&clean),
+                html_to_text(&clean),
+                "{input}\n→ {clean}"
+            );
+            scanned += usize::from(crate::text::scan_for_tests(&clean).is_some());
+        }
+    }
+    // The scan, not the fallback, read most of them.
+    let total = 2 * (HOSTILE.len() + crafted.len() + pages.len());
+    assert!(scanned * 10 >= total * 9, "{scanned} of {total} scanned");
+    // Shapes the serializer never writes are refused.
+    for odd in [
+        "<p class=x>a</p>",
+        "<!-- c -->a",
+        "a &copy; b",
+        "<P>a</P>",
+        "<script>a</script>",
+        "<p title=\"a",
+        "a < b",
+    ] {
+        assert!(crate::text::scan_for_tests(odd).is_none(), "{odd}");
+    }
+}

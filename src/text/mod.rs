@@ -8,6 +8,7 @@
 mod entities;
 mod entity_table;
 mod mojibake;
+mod serialized;
 #[cfg(test)]
 mod tests;
 
@@ -16,6 +17,9 @@ use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 pub use mojibake::has_mojibake;
+pub use serialized::sanitized_html_to_text;
+#[cfg(test)]
+pub(crate) use serialized::scan as scan_for_tests;
 
 /// A letter, digit or combining mark: what syllables are made of, for the tokenisers of
 /// dedup and of the province tagger. `char::is_alphanumeric` answers Vietnamese letters
