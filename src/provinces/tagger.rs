@@ -50,6 +50,10 @@ struct TagIndex {
     entries: HashMap<String, Entry, RandomState>,
     /// Folded syllables that can start an entry: most syllables are skipped on one probe.
     starts: HashSet<String>,
+    /// Those that start a blocked phrase, the only entries a syllable without a capital
+    /// can start: lower-case `năm`, `an`, `hòa` are everywhere and start place names.
+    /// Two of them, so a list beats hashing every lower-case syllable.
+    blocked_starts: Vec<String>,
 }
 
 fn add(
@@ -65,6 +69,9 @@ fn add(
     }
     let key = syllables::key(spelling);
     index.starts.insert(syls[0].folded.to_string());
+    if slug.is_none() && !index.blocked_starts.iter().any(|b| b == syls[0].folded) {
+        index.blocked_starts.push(syls[0].folded.to_string());
+    }
     let tier = tiers.get(&key).copied().unwrap_or(Tier::Strong);
     let entry = index.entries.entry(key).or_insert_with(|| Entry {
         slug,
@@ -86,6 +93,7 @@ static INDEX: LazyLock<TagIndex> = LazyLock::new(|| {
     let mut index = TagIndex {
         entries: HashMap::default(),
         starts: HashSet::default(),
+        blocked_starts: Vec::new(),
     };
     for phrase in data::BLOCKED {
         add(&mut index, phrase, None, &tiers);
@@ -168,7 +176,14 @@ fn joinable(syls: &[Syllable], k: usize) -> bool {
 
 /// Longest entry starting at `i` whose syllables pass the case and diacritic checks.
 fn candidate_at<'i>(index: &'i TagIndex, syls: &[Syllable], i: usize) -> Option<Candidate<'i>> {
-    if !index.starts.contains(syls[i].folded) {
+    // An entry with a slug needs a capital on every syllable (`fits` below).
+    let folded = syls[i].folded;
+    let can_start = if syls[i].caps {
+        index.starts.contains(folded)
+    } else {
+        index.blocked_starts.iter().any(|b| b == folded)
+    };
+    if !can_start {
         return None;
     }
     let mut max = 1;

@@ -342,6 +342,9 @@ fn tag_negatives() {
         "sông Hà Giang",
         "cao bằng nhau",
         "chiến thắng Điện Biên Phủ",
+        // A blocked phrase starting without a capital still consumes what follows.
+        "vùng thái Bình Dương",
+        "chiến thắng điện Biên Phủ",
         "Hải Dương Trần",
         "đại dương bao la, hải dương học",
         "Thái Nguyên Hùng",
