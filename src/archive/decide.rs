@@ -131,13 +131,14 @@ impl Archive {
                         members.push(id.clone());
                     }
                     story_members.insert(story_id.clone(), members);
-                    let mut item: Item = cand.item.clone();
-                    item.id = id.clone();
                     for k in &cand.keys {
                         batch.keys.push((k.clone(), id.clone()));
                         batch_keys.insert(k.clone(), id.clone());
                     }
-                    let entry = index_entry(&item, &cand, story_id);
+                    let entry = index_entry(&cand.item, &cand, story_id);
+                    // Moved, not cloned: a body is kilobytes, and the candidate is spent.
+                    let mut item: Item = cand.item;
+                    item.id = id.clone();
                     publish.push(Publish::new_item(&id, &entry));
                     batch.index.push((id.clone(), entry));
                     batch_items.insert(id.clone(), batch.items.len());
