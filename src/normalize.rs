@@ -138,6 +138,12 @@ pub fn normalize(
     normalize_digested(entry, digest, source_id, source_province, base, now)
 }
 
+/// The first `n` characters of `s`, borrowed (collecting them char by char into a new
+/// String was 1.5 % of a cold round's instructions).
+fn first_chars(s: &str, n: usize) -> &str {
+    s.char_indices().nth(n).map_or(s, |(end, _)| &s[..end])
+}
+
 fn normalize_digested(
     entry: RawEntry,
     digest: u64,
@@ -203,9 +209,9 @@ fn normalize_digested(
     } else {
         &summary
     };
-    let lead: String = lead_source.chars().take(LEAD_CHARS).collect();
-    let fingerprint = dedup::fingerprint(&title, &lead);
-    let body_prefix: String = body_text.chars().take(SEARCH_BODY_CHARS).collect();
+    let lead = first_chars(lead_source, LEAD_CHARS);
+    let fingerprint = dedup::fingerprint(&title, lead);
+    let body_prefix = first_chars(&body_text, SEARCH_BODY_CHARS);
     let search = text::fold(&format!("{title} {summary} {body_prefix}"));
     let guid = entry
         .guid
@@ -269,6 +275,18 @@ fn normalize_digested(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_chars_counts_characters_not_bytes() {
+        assert_eq!(first_chars("Khánh Hòa", 4), "Khán");
+        assert_eq!(first_chars("Khánh Hòa", 9), "Khánh Hòa");
+        assert_eq!(first_chars("Khánh Hòa", 99), "Khánh Hòa");
+        assert_eq!(first_chars("ệ", 0), "");
+        for n in 0..12 {
+            let want: String = "Khánh Hòa ệ".chars().take(n).collect();
+            assert_eq!(first_chars("Khánh Hòa ệ", n), want);
+        }
+    }
 
     fn entry() -> RawEntry {
         RawEntry {
