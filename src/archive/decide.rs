@@ -3,10 +3,9 @@
 //! store, the catalog) and what earlier polls decided that is not durable yet
 //! ([`Pending`]); the batch then waits for the store ([`Archive::await_commit`]).
 
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
-use super::pipeline::{Decided, Publish};
+use super::pipeline::{Decided, Map, Publish};
 use super::{Archive, EarlyLookup, IngestReport, apply_update, index_entry, lookup_keys, poisoned};
 use crate::dedup::{self, Match};
 use crate::model::{Item, SourceState};
@@ -32,9 +31,13 @@ impl Archive {
         let mut batch = Batch::default();
         // Decisions made earlier in this batch, which neither the store nor `Pending`
         // holds yet.
-        let mut batch_keys: HashMap<String, String> = HashMap::new();
-        let mut batch_items: HashMap<String, usize> = HashMap::new();
-        let mut story_members: HashMap<String, Vec<String>> = HashMap::new();
+        let n = candidates.len();
+        let mut batch_keys: Map<String, String> =
+            Map::with_capacity_and_hasher(4 * n, Default::default());
+        let mut batch_items: Map<String, usize> =
+            Map::with_capacity_and_hasher(n, Default::default());
+        let mut story_members: Map<String, Vec<String>> =
+            Map::with_capacity_and_hasher(n, Default::default());
         let mut publish = Vec::new();
 
         // `early` is one per candidate; a missing one only costs a lookup under the lock.

@@ -24,14 +24,19 @@ use crate::dedup::StoryIndex;
 use crate::model::Item;
 use crate::store::{Batch, IndexEntry, StoreError};
 
+/// Maps consulted for every decision: foldhash, because SipHash over their string keys
+/// was 1 % of a cold round's instructions. Its per-process random seed still keeps
+/// crafted collisions impractical (the keys come from feeds).
+pub(super) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Decisions made but not durable yet, each tagged with the ticket of its batch.
 #[derive(Default)]
 pub(super) struct Pending {
-    keys: HashMap<String, (String, u64)>,
-    items: HashMap<String, (Item, u64)>,
-    story_of: HashMap<String, (String, u64)>,
-    digests: HashMap<String, (u64, u64)>,
-    members: HashMap<String, (Vec<String>, u64)>,
+    keys: Map<String, (String, u64)>,
+    items: Map<String, (Item, u64)>,
+    story_of: Map<String, (String, u64)>,
+    digests: Map<String, (u64, u64)>,
+    members: Map<String, (Vec<String>, u64)>,
 }
 
 impl Pending {
