@@ -286,8 +286,11 @@ static DIM_ATTR: LazyLock<regex::Regex> = LazyLock::new(|| {
 /// only when there is no iframe and every `<img` is a tag whose first `src` is allowed and
 /// which is not a pixel. Most articles carry images and nothing to prune, and the parse
 /// that proved it was a quarter of sanitising. Anything unusual (an entity in a value, a
-/// tag the pattern does not read whole) answers `true`. If the scan and the parser ever
-/// read a tag differently, ammonia's attribute filter still drops a refused `src`.
+/// tag the pattern does not read whole, `<image`, which parsers read as `<img`) answers
+/// `true`. Should the scan and the parser still read a tag differently (an attribute
+/// spelled inside another's quoted value), the worst outcome is a pixel kept or a refused
+/// image kept as an `<img>` without `src`: ammonia's attribute filter still drops a
+/// refused `src`, so nothing unsafe passes.
 fn may_prune(html: &str) -> bool {
     if contains_ignore_ascii_case(html, "<iframe") {
         return true;
@@ -345,6 +348,13 @@ fn img_tags(html: &str) -> impl Iterator<Item = Option<&str>> {
                 .get(lt + 1..lt + 4)
                 .is_some_and(|n| n.eq_ignore_ascii_case(b"img"));
             if !is_img {
+                // The HTML parser renames an `<image>` start tag to `img`.
+                let is_image = bytes
+                    .get(lt + 1..lt + 6)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(b"image"));
+                if is_image {
+                    return Some(None);
+                }
                 continue;
             }
             let rest = html.get(lt + 4..).unwrap_or("");

@@ -417,11 +417,20 @@ fn the_prune_scan_never_skips_what_the_parse_would_remove() {
         r#"<img src="https://pixel.wp.com&#47;g.gif">"#,
         r#"<p>a<img/src="https://pixel.wp.com/g.gif">b</p>"#,
         r#"<iframe src="https://evil.example/x"></iframe>"#,
+        r#"<p>a<IMAGE src="https://t.vn/p.gif" width="1" height="1">b</p>"#,
         r#"<iframe src="https://www.youtube.com/embed/x">fallback</iframe>"#,
     ] {
         assert!(may_prune(html), "{html}");
     }
     // The hand scan reads tags as the pattern the lazy-image rewrite uses does.
+    assert_eq!(
+        sanitize_html(
+            r#"<p>a<image src="https://t.vn/p.gif" width="1" height="1">b</p>"#,
+            None
+        ),
+        "<p>ab</p>",
+        "an <image> pixel is pruned like an <img> one"
+    );
     for html in [
         "<p>a<IMG src=x>b<img\nalt='>'>c<imgx src=y><img",
         "<img/src=a><iMg\tsrc=b width=1 >< img><img_x>",
