@@ -423,4 +423,6 @@ fn prune_elements(html: &str) -> Option<String> {
 }
 
 #[cfg(test)]
+mod scan_tests;
+#[cfg(test)]
 mod tests;
