@@ -10,7 +10,9 @@
 # 2000; 0 skips the scale section), SCALE_SPACING_HOURS (gap between a scale source's items,
 # default 350: 50 items over two years, what 100k stored items mean for this product),
 # WRK_SECONDS (default 4), PORT/ZW_PORT/NGINX_PORT (18080/18001/18002), KEEP=1 keeps the
-# work directory, SKIP_BUILD=1 uses the binaries already in target/release.
+# work directory, SKIP_BUILD=1 uses the binaries already in target/release, BASE_ZW=PATH
+# alternates every cold round with another zonewire build (an A/B in one run: this VM's
+# speed drifts 10-20 % within minutes, so rounds minutes apart cannot be compared).
 #
 # Everything runs on loopback: the farm binds 127.0.0.2-254, zonewire and nginx bind
 # 127.0.0.1. Every wait is bounded, every process it starts is stopped on exit (trap), and
@@ -134,10 +136,10 @@ timed() {
     T_RSS_MIB=$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')
 }
 
-# poll_round NAME CONFIG: one `zonewire poll`; checks it had no errors.
+# poll_round NAME CONFIG [BINARY]: one `zonewire poll`; checks it had no errors.
 poll_round() {
-    local name=$1 cfg=$2
-    timed "$name" "$ZW" --log-level warn poll --config "$cfg"
+    local name=$1 cfg=$2 bin=${3:-$ZW}
+    timed "$name" "$bin" --log-level warn poll --config "$cfg"
     local total
     total=$(tail -1 "$WORK/out.$name")
     if ! grep -q " 0 with errors" <<<"$total"; then
@@ -198,15 +200,37 @@ mkdir -p "$WORK/cfg"
 CFG="$WORK/cfg/zonewire.toml"
 start_farm "$N"
 
+# base_round R: the same cold round with $BASE_ZW (ratios this/base, per pair).
+base_round() {
+    rm -rf "$WORK/store"
+    poll_round "base.cold$1" "$CFG" "$BASE_ZW"
+    record base.cold.wall_s "$T_WALL"
+    record base.cold.cpu_s "$T_CPU"
+    record base.cold.rss_mib "$T_RSS_MIB"
+    BASE_WALL=$T_WALL
+    log "base cold round $1: ${T_WALL}s, cpu ${T_CPU}s, peak RSS ${T_RSS_MIB} MiB"
+}
+if [[ -n "${BASE_ZW:-}" ]]; then
+    [[ -x "$BASE_ZW" ]] || { log "BASE_ZW=$BASE_ZW is not an executable"; exit 2; }
+    log "cold rounds alternate with $BASE_ZW"
+fi
+
 for r in $(seq 1 "$COLD_RUNS"); do
+    # Odd rounds run the base first, even ones second, so a drift favours neither.
+    if [[ -n "${BASE_ZW:-}" && $((r % 2)) -eq 1 ]]; then base_round "$r"; fi
     rm -rf "$WORK/store"
     poll_round "cold$r" "$CFG"
+    THIS_WALL=$T_WALL
     record cold.wall_s "$T_WALL"
     record cold.cpu_s "$T_CPU"
     record cold.rss_mib "$T_RSS_MIB"
     record cold.items "$ROUND_NEW"
     record cold.items_per_s "$(awk -v n="$ROUND_NEW" -v t="$T_WALL" 'BEGIN { printf "%.0f", n / t }')"
     log "cold round $r: ${T_WALL}s, ${ROUND_NEW} new items, cpu ${T_CPU}s, peak RSS ${T_RSS_MIB} MiB"
+    if [[ -n "${BASE_ZW:-}" ]]; then
+        if [[ $((r % 2)) -eq 0 ]]; then base_round "$r"; fi
+        record cold.wall_vs_base "$(awk -v a="$THIS_WALL" -v b="$BASE_WALL" 'BEGIN { printf "%.4f", a / b }')"
+    fi
 done
 
 mkdir -p "$WORK/nb"
