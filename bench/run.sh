@@ -75,6 +75,8 @@ need newsboat newsboat
 need curl curl
 [[ -x /usr/bin/time ]] || need time time
 
+# A relative BASE_ZW names a file from where the script was started.
+if [[ -n "${BASE_ZW:-}" ]]; then BASE_ZW=$(realpath -- "$BASE_ZW"); fi
 cd "$ROOT"
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     log "building release binaries (once)"
