@@ -1,6 +1,6 @@
 //! Record encodings, sequence numbers, the format 1 migration and the start-up scan.
 
-use super::codec::{RECORD_V1, RECORD_V2, RECORD_V3, seq_of};
+use super::codec::{RECORD_V1, RECORD_V2, RECORD_V3, encode, seq_key, seq_of};
 use super::*;
 use crate::dedup::fingerprint;
 use crate::render::testdata::item_in;
