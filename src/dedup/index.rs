@@ -31,9 +31,8 @@ use chrono::{DateTime, Datelike, FixedOffset};
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 
-use super::postings::band_keys;
-
 mod day;
+mod find;
 mod forget;
 mod journal;
 
@@ -43,10 +42,7 @@ pub(crate) use journal::JOURNAL;
 pub use journal::{Mark, Match};
 
 use super::fingerprint::{FP_VERSION, Fingerprint, SLOTS};
-use super::similarity::{
-    FpRef, name_share, score, score_upper_bound, signals_ref, similarity_at_least,
-    similarity_at_least_sharing, sketch, sketch_equal,
-};
+use super::similarity::{FpRef, similarity_at_least, sketch};
 
 /// Similarity at or above which two reports from different sources are one story.
 /// Chosen from the labelled set in `tests/fixtures/dedup/` (see `eval_tests.rs` and the
@@ -130,18 +126,6 @@ struct Hot {
     names: u8,
     /// Live and comparable.
     live: bool,
-}
-
-thread_local! {
-    static SEEN: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// How a lookup reached a candidate.
-#[derive(Clone, Copy)]
-enum Via {
-    Direct,
-    Band,
-    Name,
 }
 
 /// In-memory index of items for story clustering.
@@ -355,167 +339,6 @@ impl StoryIndex {
             .filter(|d| d.lists.get().is_some())
             .count();
         (self.days.len() - built, built)
-    }
-
-    /// Story of the best near-duplicate from *another* source within the date window,
-    /// if its similarity passes the threshold.
-    pub fn find(
-        &self,
-        source: &str,
-        published: DateTime<FixedOffset>,
-        fp: &Fingerprint,
-    ) -> Option<String> {
-        self.find_scored(source, published, fp).map(|(s, _)| s)
-    }
-
-    /// Like [`find`](Self::find), also returning the similarity of the best match. Ties
-    /// go to the earlier report, then the smaller item id, so results do not depend on
-    /// insertion order.
-    pub fn find_scored(
-        &self,
-        source: &str,
-        published: DateTime<FixedOffset>,
-        fp: &Fingerprint,
-    ) -> Option<(String, f64)> {
-        self.find_match(source, published, fp)
-            .map(|m| (m.story, m.score))
-    }
-
-    /// Like [`find_scored`](Self::find_scored), with what [`Match::best`] needs to
-    /// combine it with [`find_since`](Self::find_since).
-    pub fn find_match(
-        &self,
-        source: &str,
-        published: DateTime<FixedOffset>,
-        fp: &Fingerprint,
-    ) -> Option<Match> {
-        let q = fp.as_ref();
-        let comparable = q.v == FP_VERSION && q.mh.len() == SLOTS;
-        // A threshold at or below zero accepts pairs that are not comparable at all; the
-        // posting lists cannot find those, so such an index scans (tests and tuning only).
-        let scan_all = self.threshold <= 0.0;
-        if !comparable && !scan_all {
-            return None;
-        }
-        let own = self.sources.get(source).copied();
-        let day = vn_day(published);
-        let w = i32::try_from(self.window_days).unwrap_or(i32::MAX);
-        // Per slot: 0 unseen; 1 names to compare (tail, nameless, scans); 2 + k posted
-        // and found under k of the query's names. Name postings are exact, so a posted
-        // slot reached only through a band shares no name at all.
-        // A per-thread scratch array, all zeros between lookups: zeroing one of slot size
-        // per lookup cost more than the lookup at 100k items.
-        let mut seen = SEEN.with(|cell| std::mem::take(&mut *cell.borrow_mut()));
-        if seen.len() < self.slots.len() {
-            seen.resize(self.slots.len(), 0);
-        }
-        let mut cands: Vec<u32> = Vec::new();
-        let mut visit = |s: u32, via: Via| {
-            let Some(c) = seen.get_mut(s as usize) else {
-                return;
-            };
-            if *c == 0 {
-                cands.push(s);
-            }
-            *c = match (via, *c) {
-                (Via::Direct, 0) => 1,
-                (Via::Band, 0) => 2,
-                (Via::Name, 0) => 3,
-                (Via::Name, c) if c >= 2 => c.saturating_add(1),
-                (_, c) => c,
-            };
-        };
-        for (_, d) in self
-            .days
-            .range(day.saturating_sub(w)..=day.saturating_add(w))
-        {
-            if scan_all || q.names.is_empty() {
-                d.all.iter().for_each(|&s| visit(s, Via::Direct));
-                continue;
-            }
-            d.nameless.iter().for_each(|&s| visit(s, Via::Direct));
-            d.tail.iter().for_each(|&s| visit(s, Via::Direct));
-            let lists = d.lists(&self.slots);
-            for &n in q.names {
-                lists.names.get(n).for_each(|s| visit(s, Via::Name));
-            }
-            for k in band_keys(q.mh) {
-                lists.bands.get(k).for_each(|s| visit(s, Via::Band));
-            }
-        }
-
-        let q_sketch = sketch(q.mh);
-        let mut best: Option<(f64, &Entry)> = None;
-        for &s in &cands {
-            let Some(h) = self.hot.get(s as usize) else {
-                continue;
-            };
-            if Some(h.source) == own || !(h.live || scan_all) {
-                continue;
-            }
-            let mark = seen.get(s as usize).copied().unwrap_or(1);
-            // The name share, when it is known without reading the entry: counted from
-            // the postings (u8 saturates at 253; MAX_NAMES keeps lists far shorter), or
-            // absent because either side has no names.
-            let names = if q.names.is_empty() || h.names == 0 {
-                Some(None)
-            } else if mark >= 2 {
-                Some(name_share(
-                    usize::from(mark - 2),
-                    q.names.len(),
-                    usize::from(h.names),
-                ))
-            } else {
-                None
-            };
-            if !scan_all
-                && let Some(names) = names
-                && score_upper_bound(sketch_equal(&q_sketch, &h.sketch), q.w, h.w, names)
-                    < self.threshold
-            {
-                continue;
-            }
-            let Some(e) = self.slots.get(s as usize).and_then(Option::as_ref) else {
-                continue;
-            };
-            let ef = e.fp();
-            let sim = if scan_all {
-                signals_ref(&q, &ef).map_or(0.0, |s| score(&s))
-            } else {
-                let res = match names {
-                    Some(n) => similarity_at_least_sharing(&q, &ef, n, self.threshold),
-                    None => similarity_at_least(&q, &ef, self.threshold),
-                };
-                match res {
-                    Some(s) => s,
-                    None => continue,
-                }
-            };
-            if sim < self.threshold {
-                continue;
-            }
-            let better = match &best {
-                None => true,
-                Some((bs, be)) => {
-                    sim > *bs || (sim == *bs && (e.published, &e.id) < (be.published, &be.id))
-                }
-            };
-            if better {
-                best = Some((sim, e));
-            }
-        }
-        for &s in &cands {
-            if let Some(c) = seen.get_mut(s as usize) {
-                *c = 0;
-            }
-        }
-        SEEN.with(|cell| *cell.borrow_mut() = seen);
-        best.map(|(score, e)| Match {
-            story: e.story().to_string(),
-            score,
-            item: e.id.clone(),
-            published: e.published,
-        })
     }
 
     pub fn len(&self) -> usize {
