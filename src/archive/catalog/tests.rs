@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
 use super::*;
+use crate::archive::Query;
 use crate::dedup;
 
 fn entry(
