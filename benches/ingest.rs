@@ -5,6 +5,12 @@
 //! - `feed_rs_bare`: `feed_rs::parser::parse`, default settings — the ceiling we compare with;
 //! - `full_new`: `parse::feed_entries` → `normalize` → `Archive::ingest` into an empty
 //!   sled store (in a tempdir; the store set-up is not timed) — what a first poll costs;
+//! - `full_new_warm_store`: the same path for a source never seen before, into one store
+//!   that every iteration adds to — what a daemon pays for a new source's first poll once
+//!   its store is open and warm (the first commit of a fresh sled store is not in it);
+//! - `stage_parse` and `stage_normalize`: the two stages of `full_new` before
+//!   `Archive::ingest` (our parse: charset, feed-rs, our dates and recovery; then every
+//!   entry normalised), so that the store's share is what `full_new` adds to them;
 //! - `full_known`: the same path when the body changed (a new `lastBuildDate`) but every
 //!   item is already stored — a server that rewrites its feed on each request (the
 //!   entries are recognised by their digest and not normalised again);
@@ -43,18 +49,30 @@ fn fresh_archive() -> (tempfile::TempDir, Archive) {
 
 /// Our full path for one fetched body, as the poller runs it (minus the async hops).
 fn full_path(archive: &Archive, body: &[u8], base: &Url) -> usize {
+    full_path_of(archive, "s0", body, base)
+}
+
+fn full_path_of(archive: &Archive, source: &str, body: &[u8], base: &Url) -> usize {
     let feed =
         zonewire::parse::feed_entries(body, Some("application/rss+xml; charset=utf-8"), base)
             .expect("parse");
     let now = Utc::now();
     // As the poller does: entries whose digest is stored are not normalised again.
-    let unseen = normalize_unseen(feed.entries, "s0", Some("khanh-hoa"), base, now, |d| {
+    let unseen = normalize_unseen(feed.entries, source, Some("khanh-hoa"), base, now, |d| {
         archive.knows_entry(d)
     });
     let report = archive
-        .ingest("s0", unseen.candidates, SourceState::default())
+        .ingest(source, unseen.candidates, SourceState::default())
         .expect("ingest");
     report.new + report.unchanged + unseen.skipped
+}
+
+/// One never-polled source's feed, as the farm serves it.
+fn new_source(source: usize, items: usize) -> (String, Vec<u8>, Url) {
+    let origin = format!("http://{}:18080", generator::host_of(source));
+    let body = generator::rss(source, items, BASE, generator::DAILY, &origin).into_bytes();
+    let base = Url::parse(&format!("{origin}/s{source}/rss.xml")).expect("url");
+    (format!("s{source}"), body, base)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -111,6 +129,54 @@ fn bench_feed(c: &mut Criterion, items: usize) {
             BatchSize::PerIteration,
         )
     });
+
+    g.bench_function("stage_parse", |b| {
+        b.iter(|| {
+            zonewire::parse::feed_entries(
+                black_box(&body),
+                Some("application/rss+xml; charset=utf-8"),
+                &base,
+            )
+            .expect("parse")
+            .entries
+            .len()
+        })
+    });
+
+    let parsed =
+        zonewire::parse::feed_entries(&body, Some("application/rss+xml; charset=utf-8"), &base)
+            .expect("parse")
+            .entries;
+    g.bench_function("stage_normalize", |b| {
+        b.iter_batched(
+            || parsed.clone(),
+            |entries| {
+                normalize_unseen(entries, "s0", Some("khanh-hoa"), &base, Utc::now(), |_| {
+                    false
+                })
+                .candidates
+                .len()
+            },
+            BatchSize::SmallInput,
+        )
+    });
+
+    {
+        let (_dir, archive) = fresh_archive();
+        // Sources 1.. are new to the store; each iteration polls the next one first.
+        let next = std::cell::Cell::new(1usize);
+        g.bench_function("full_new_warm_store", |b| {
+            b.iter_batched(
+                || {
+                    let n = next.get();
+                    next.set(n + 1);
+                    new_source(n, items)
+                },
+                |(source, body, base)| full_path_of(&archive, &source, black_box(&body), &base),
+                BatchSize::PerIteration,
+            )
+        });
+    }
 
     let (_dir, archive) = fresh_archive();
     full_path(&archive, &body, &base);
