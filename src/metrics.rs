@@ -119,7 +119,94 @@ pub fn get() -> &'static Metrics {
     METRICS.get_or_init(Metrics::new)
 }
 
+/// Counts one answered HTTP request in `http_requests{route, status}`. Served feeds answer
+/// tens of thousands of requests a second, and building the label set (three Strings and
+/// a Vec) and hashing it into the family on each one was a measurable share of a cached
+/// answer's CPU (BENCHMARKS §7). The counters are shared handles, so each thread keeps the
+/// few it has used (routes × statuses) and finds them by a short scan.
+pub fn count_http_request(route: &str, status: u16) {
+    thread_local! {
+        static SEEN: std::cell::RefCell<Vec<(Box<str>, u16, Counter)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    /// Past this many pairs on one thread, new ones are counted without being remembered.
+    const REMEMBERED: usize = 64;
+    SEEN.with(|cell| {
+        let mut seen = cell.borrow_mut();
+        if let Some((_, _, counter)) = seen.iter().find(|(r, s, _)| *s == status && **r == *route) {
+            counter.inc();
+            return;
+        }
+        let counter = get()
+            .http_requests
+            .get_or_create(&labels(&[
+                ("route", route),
+                ("status", &status.to_string()),
+            ]))
+            .clone();
+        counter.inc();
+        if seen.len() < REMEMBERED {
+            seen.push((route.into(), status, counter));
+        }
+    });
+}
+
+/// Counts one render-cache lookup in `render_cache{result}` (`hit`, `miss`); the hit is
+/// on every cached answer, so its handle is resolved once.
+pub fn count_render_cache(result: &str) {
+    static HIT: OnceLock<Counter> = OnceLock::new();
+    if result == "hit" {
+        HIT.get_or_init(|| {
+            get()
+                .render_cache
+                .get_or_create(&labels(&[("result", "hit")]))
+                .clone()
+        })
+        .inc();
+    } else {
+        get()
+            .render_cache
+            .get_or_create(&labels(&[("result", result)]))
+            .inc();
+    }
+}
+
 /// Label helper: `labels(&[("source", id)])`.
 pub fn labels(pairs: &[(&'static str, &str)]) -> Labels {
     pairs.iter().map(|(k, v)| (*k, v.to_string())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(name_and_labels: &str) -> Option<u64> {
+        get().render().lines().find_map(|l| {
+            l.strip_prefix(name_and_labels)
+                .and_then(|rest| rest.trim().parse().ok())
+        })
+    }
+
+    #[test]
+    fn remembered_request_counters_are_the_familys_own() {
+        // Routes no other test uses: the metrics are process-wide.
+        let line = r#"zonewire_http_requests_total{route="/test-remembered",status="418"} "#;
+        count_http_request("/test-remembered", 418);
+        count_http_request("/test-remembered", 418);
+        std::thread::spawn(|| count_http_request("/test-remembered", 418))
+            .join()
+            .unwrap();
+        assert_eq!(sample(line), Some(3));
+        count_http_request("/test-remembered", 200);
+        assert_eq!(sample(line), Some(3), "another status is another counter");
+        // Past what one thread remembers, requests are still counted.
+        for n in 0..100 {
+            count_http_request(&format!("/test-many-{n}"), 200);
+        }
+        count_http_request("/test-many-99", 200);
+        assert_eq!(
+            sample(r#"zonewire_http_requests_total{route="/test-many-99",status="200"} "#),
+            Some(2)
+        );
+    }
 }

@@ -30,10 +30,36 @@ struct Rendered {
     etag: String,
     content_type: &'static str,
     last_modified: DateTime<Utc>,
-    /// The older page, announced as `Link: <…>; rel="next"` (RFC 5005 / RFC 8288) so
-    /// clients can page back without parsing the body.
-    next_url: Option<String>,
+    headers: Headers,
     used: u64,
+}
+
+/// A rendering's header values, made once when it is rendered: a cached answer then
+/// formats no tag or date and copies no string (BENCHMARKS §7).
+struct Headers {
+    etag: HeaderValue,
+    etag_gz: HeaderValue,
+    last_modified: HeaderValue,
+    /// The older page, announced as `Link: <…>; rel="next"` (RFC 5005 / RFC 8288) so
+    /// clients can page back without parsing the body. `None` also when the base_url
+    /// makes no valid header value: that costs the header, not the page.
+    link: Option<HeaderValue>,
+}
+
+impl Headers {
+    fn new(etag: &str, last_modified: DateTime<Utc>, next_url: Option<&str>) -> Headers {
+        // A hex tag and an HTTP date are always valid header values.
+        let value = |s: String| HeaderValue::from_str(&s).unwrap_or(HeaderValue::from_static(""));
+        Headers {
+            etag: value(format!("\"{etag}\"")),
+            etag_gz: value(format!("\"{etag}-gz\"")),
+            last_modified: value(httpdate::fmt_http_date(std::time::SystemTime::from(
+                last_modified,
+            ))),
+            link: next_url
+                .and_then(|next| HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")).ok()),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -289,12 +315,7 @@ pub(super) async fn serve_cached(
     // `before` is part of the key through the raw query; the self link echoes it exactly.
     let key = format!("{}?{}", format.path(), raw.as_deref().unwrap_or(""));
     let generation = state.archive.generation();
-    let cache_metric = |result: &str| {
-        crate::metrics::get()
-            .render_cache
-            .get_or_create(&crate::metrics::labels(&[("result", result)]))
-            .inc();
-    };
+    let cache_metric = crate::metrics::count_render_cache;
     let rendered = match state.cache.get(&key, generation) {
         Some(r) => {
             cache_metric("hit");
@@ -337,10 +358,10 @@ pub(super) async fn serve_cached(
                             generation,
                             body: Bytes::from(body),
                             gzip: gz,
+                            headers: Headers::new(&etag, updated, next_url.as_deref()),
                             etag,
                             content_type: format.content_type(),
                             last_modified: updated,
-                            next_url,
                             used: 0,
                         },
                     )
@@ -367,12 +388,6 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 
 fn respond(r: &Rendered, headers: &HeaderMap) -> Response {
     let gz = accepts_gzip(headers);
-    let etag = if gz {
-        format!("\"{}-gz\"", r.etag)
-    } else {
-        format!("\"{}\"", r.etag)
-    };
-    let last_modified = httpdate::fmt_http_date(std::time::SystemTime::from(r.last_modified));
     let not_modified = match headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -380,12 +395,8 @@ fn respond(r: &Rendered, headers: &HeaderMap) -> Response {
         // Either variant's tag identifies the same content.
         Some(inm) => inm
             .split(',')
-            .map(|t| t.trim().trim_start_matches("W/"))
-            .any(|t| {
-                t == "*"
-                    || t.trim_matches('"') == r.etag
-                    || t.trim_matches('"') == format!("{}-gz", r.etag)
-            }),
+            .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
+            .any(|t| t == "*" || t == r.etag || t.strip_suffix("-gz") == Some(r.etag.as_str())),
         None => headers
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())
@@ -394,101 +405,46 @@ fn respond(r: &Rendered, headers: &HeaderMap) -> Response {
                 DateTime::<Utc>::from(since).timestamp() >= r.last_modified.timestamp()
             }),
     };
-    let mut builder = Response::builder()
-        .header(header::ETAG, &etag)
-        .header(header::LAST_MODIFIED, last_modified)
-        .header(header::VARY, "Accept-Encoding")
-        .header(header::CACHE_CONTROL, "public, max-age=60");
-    if not_modified {
-        return builder
-            .status(StatusCode::NOT_MODIFIED)
-            .body(Body::empty())
-            .unwrap_or_else(|_| StatusCode::NOT_MODIFIED.into_response());
-    }
-    builder = builder.header(header::CONTENT_TYPE, r.content_type);
-    // A base_url that is not a valid header value only costs the header, not the page.
-    if let Some(link) = r
-        .next_url
-        .as_ref()
-        .and_then(|next| HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")).ok())
-    {
-        builder = builder.header(header::LINK, link);
-    }
-    let body = if gz {
-        builder = builder.header(header::CONTENT_ENCODING, "gzip");
-        r.gzip.clone()
+    let h = &r.headers;
+    let mut resp = if not_modified {
+        let mut resp = Response::new(Body::empty());
+        *resp.status_mut() = StatusCode::NOT_MODIFIED;
+        resp
+    } else if gz {
+        Response::new(Body::from(r.gzip.clone()))
     } else {
-        r.body.clone()
+        Response::new(Body::from(r.body.clone()))
     };
-    builder
-        .status(StatusCode::OK)
-        .body(Body::from(body))
-        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    let out = resp.headers_mut();
+    out.insert(
+        header::ETAG,
+        if gz {
+            h.etag_gz.clone()
+        } else {
+            h.etag.clone()
+        },
+    );
+    out.insert(header::LAST_MODIFIED, h.last_modified.clone());
+    out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    if not_modified {
+        return resp;
+    }
+    out.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(r.content_type),
+    );
+    if let Some(link) = &h.link {
+        out.insert(header::LINK, link.clone());
+    }
+    if gz {
+        out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    resp
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn one_key_waits_for_its_rendering_other_keys_do_not() {
-        let cache = RenderCache::default();
-        let first = cache.flight("/feed.xml?q=a");
-        let turn = first.lock().await;
-        let other = cache.flight("/feed.xml?q=b");
-        assert!(
-            other.slot.try_lock().is_ok(),
-            "a distinct key renders at once"
-        );
-        let same = cache.flight("/feed.xml?q=a");
-        assert!(same.slot.try_lock().is_err(), "the same key waits");
-        drop(other);
-        drop(turn);
-        drop(first);
-        assert_eq!(
-            cache.flights.lock().unwrap().len(),
-            1,
-            "a waiter keeps the key"
-        );
-        let turn = same.lock().await;
-        drop(turn);
-        drop(same);
-        assert!(cache.flights.lock().unwrap().is_empty());
-    }
-
-    #[tokio::test]
-    async fn a_dropped_request_hands_over_the_key() {
-        let cache = Arc::new(RenderCache::default());
-        let leader = cache.flight("k");
-        let turn = leader.lock().await;
-        let waiter = {
-            let cache = cache.clone();
-            tokio::spawn(async move {
-                let f = cache.flight("k");
-                let _turn = f.lock().await;
-            })
-        };
-        tokio::task::yield_now().await;
-        // The leader's client went away mid-render: its future is dropped.
-        drop(turn);
-        drop(leader);
-        waiter.await.unwrap();
-        assert!(cache.flights.lock().unwrap().is_empty());
-    }
-
-    #[test]
-    fn gzip_negotiation() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_static("br, gzip;q=0.8"),
-        );
-        assert!(accepts_gzip(&h));
-        h.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_static("gzip;q=0, br"),
-        );
-        assert!(!accepts_gzip(&h));
-        assert!(!accepts_gzip(&HeaderMap::new()));
-    }
-}
+mod tests;

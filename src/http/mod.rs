@@ -19,8 +19,13 @@ use crate::model::{SourceInfo, SourceState};
 use crate::provinces;
 use crate::render;
 
+/// What every handler reads. axum clones the state for each request, so it is one `Arc`:
+/// cloning and dropping four handles (a channel sender among them) per request was a few
+/// per cent of a cached answer's CPU (BENCHMARKS §7).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub archive: Arc<Archive>,
     config: Arc<std::sync::RwLock<Arc<Config>>>,
     cache: Arc<RenderCache>,
@@ -28,19 +33,32 @@ pub struct AppState {
     reload: Option<tokio::sync::mpsc::Sender<()>>,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
     pub fn new(archive: Arc<Archive>, config: Arc<Config>) -> Self {
-        AppState {
+        AppState(Arc::new(Shared {
             archive,
             config: Arc::new(std::sync::RwLock::new(config)),
             cache: Arc::new(RenderCache::default()),
             reload: None,
-        }
+        }))
     }
 
-    pub fn with_reload(mut self, tx: tokio::sync::mpsc::Sender<()>) -> Self {
-        self.reload = Some(tx);
-        self
+    /// The same state (config and render cache shared) that also accepts reloads.
+    pub fn with_reload(self, tx: tokio::sync::mpsc::Sender<()>) -> Self {
+        AppState(Arc::new(Shared {
+            archive: self.archive.clone(),
+            config: self.config.clone(),
+            cache: self.cache.clone(),
+            reload: Some(tx),
+        }))
     }
 
     /// The config in force (replaced on reload).
@@ -243,18 +261,10 @@ async fn count_requests(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    // The matched route, not the raw path: label values must stay few.
-    let route = path
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
     let resp = next.run(req).await;
-    crate::metrics::get()
-        .http_requests
-        .get_or_create(&crate::metrics::labels(&[
-            ("route", &route),
-            ("status", resp.status().as_str()),
-        ]))
-        .inc();
+    // The matched route, not the raw path: label values must stay few.
+    let route = path.as_ref().map_or("unmatched", |p| p.as_str());
+    crate::metrics::count_http_request(route, resp.status().as_u16());
     resp
 }
 
