@@ -183,7 +183,8 @@ wrk_run() {
     local args=()
     for h in "$@"; do args+=(-H "$h"); done
     local out
-    out=$(timeout $((WRK_SECONDS + 30)) wrk -t1 -c32 -d"${WRK_SECONDS}s" --latency "${args[@]}" "$url")
+    out=$(timeout $((WRK_SECONDS + 30)) ${WRK_CPU:+taskset -c "$WRK_CPU"} \
+        wrk -t1 -c32 -d"${WRK_SECONDS}s" --latency "${args[@]}" "$url")
     if grep -q "Non-2xx" <<<"$out"; then
         echo "$out" >&2
         log "$metric: unexpected status codes"
@@ -314,26 +315,54 @@ http {
     }
 }
 EOF
-nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -g 'daemon on;'
-for _ in $(seq 1 100); do [[ -s "$WORK/nginx/nginx.pid" ]] && break; sleep 0.05; done
+start_nginx() { # [taskset CPU list]
+    rm -f "$WORK/nginx/nginx.pid"
+    ${1:+taskset -c "$1"} nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -g 'daemon on;'
+    for _ in $(seq 1 100); do [[ -s "$WORK/nginx/nginx.pid" ]] && break; sleep 0.05; done
+}
+start_nginx
 NGINX_ETAG=$(curl -sf -D - -o /dev/null "http://127.0.0.1:$NGINX_PORT/feed.xml" |
     awk 'tolower($1) == "etag:" { sub(/\r$/, ""); print $2 }')
 cmp -s <(curl -sf "http://127.0.0.1:$NGINX_PORT/feed.xml.gz") "$WORK/www/feed.xml.gz" ||
     { log "nginx does not serve the same gzip bytes"; exit 2; }
 # zonewire answers keep-alive clients without a per-connection limit; nginx's default of
 # 1000 requests per connection is lifted above so both are measured the same way.
-for r in $(seq 1 "$RUNS"); do
-    wrk_run serve.zonewire.gzip "http://127.0.0.1:$ZW_PORT/feed.xml" 'Accept-Encoding: gzip'
-    wrk_run serve.nginx.gzip "http://127.0.0.1:$NGINX_PORT/feed.xml.gz"
-    wrk_run serve.zonewire.identity "http://127.0.0.1:$ZW_PORT/feed.xml"
-    wrk_run serve.nginx.identity "http://127.0.0.1:$NGINX_PORT/feed.xml"
-    wrk_run serve.zonewire.304 "http://127.0.0.1:$ZW_PORT/feed.xml" "If-None-Match: $ETAG"
-    wrk_run serve.nginx.304 "http://127.0.0.1:$NGINX_PORT/feed.xml" "If-None-Match: $NGINX_ETAG"
-    log "serving run $r done"
-done
+serve_runs() { # metric prefix
+    local p=$1 r
+    for r in $(seq 1 "$RUNS"); do
+        wrk_run "$p.zonewire.gzip" "http://127.0.0.1:$ZW_PORT/feed.xml" 'Accept-Encoding: gzip'
+        wrk_run "$p.nginx.gzip" "http://127.0.0.1:$NGINX_PORT/feed.xml.gz"
+        wrk_run "$p.zonewire.identity" "http://127.0.0.1:$ZW_PORT/feed.xml"
+        wrk_run "$p.nginx.identity" "http://127.0.0.1:$NGINX_PORT/feed.xml"
+        wrk_run "$p.zonewire.304" "http://127.0.0.1:$ZW_PORT/feed.xml" "If-None-Match: $ETAG"
+        wrk_run "$p.nginx.304" "http://127.0.0.1:$NGINX_PORT/feed.xml" "If-None-Match: $NGINX_ETAG"
+        log "$p run $r done"
+    done
+}
+serve_runs serve
 stop_pid "$(cat "$WORK/nginx/nginx.pid")"
-rm -f "$WORK/nginx/nginx.pid"
 stop_pid "$DAEMON_PID"
+# The same runs with the load generator on CPU 0 and the server on CPU 1, for both
+# servers. nginx runs one worker above and wrk one thread, so each gets a core; zonewire's
+# runtime starts a worker per core, and its second worker competes with wrk for wrk's
+# core. Pinned, the daemon sees one CPU and starts one worker (tokio counts the CPUs it
+# may run on): the like-for-like comparison. Both sets are recorded (BENCHMARKS §7).
+if [[ "$(nproc)" -ge 2 ]] && command -v taskset >/dev/null; then
+    START_NS=$(date +%s%N)
+    taskset -c 1 "$ZW" --log-level warn run --config "$CFG" >"$WORK/daemon.log" 2>&1 &
+    DAEMON_PID=$!
+    PIDS+=("$DAEMON_PID")
+    wait_healthz "$ZW_PORT" "$DAEMON_PID"
+    curl -sf -o /dev/null -H 'Accept-Encoding: gzip' "http://127.0.0.1:$ZW_PORT/feed.xml"
+    PINNED_ETAG=$(curl -sf -D - -o /dev/null "http://127.0.0.1:$ZW_PORT/feed.xml" |
+        awk 'tolower($1) == "etag:" { sub(/\r$/, ""); print $2 }')
+    [[ "$PINNED_ETAG" == "$ETAG" ]] || { log "the restarted daemon serves other bytes"; exit 2; }
+    start_nginx 1
+    WRK_CPU=0 serve_runs serve_pinned
+    stop_pid "$(cat "$WORK/nginx/nginx.pid")"
+    stop_pid "$DAEMON_PID"
+fi
+rm -f "$WORK/nginx/nginx.pid"
 
 # ---- 5. scale: 100k items ------------------------------------------------------------------
 
