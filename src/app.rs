@@ -39,8 +39,10 @@ pub enum AppError {
 
 /// Open the store named by the config and build the in-memory indexes.
 pub fn open_archive(config: &Config) -> Result<Arc<Archive>, AppError> {
-    let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.store.path)?);
-    let archive = Archive::new(store)?;
+    let archive = Archive::open(|| {
+        let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.store.path)?);
+        Ok(store)
+    })?;
     // Loading freed the decoded records and sled's cache of the walk; without this their
     // pages stay resident for the life of the process.
     crate::heap::release_free_memory();

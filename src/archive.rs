@@ -101,7 +101,16 @@ fn poisoned() -> StoreError {
 impl Archive {
     /// Build the in-memory indexes from the store's compact index tree.
     pub fn new(store: Arc<dyn Store>) -> Result<Archive, StoreError> {
-        let (store, catalog, stories) = load::load(store)?;
+        Archive::open(move || Ok(store))
+    }
+
+    /// [`Archive::new`] on the store that `open` opens. The threads that build the indexes
+    /// start before the store does, so that each gets a malloc arena of its own (see
+    /// `load::load`): the daemon opens its store this way.
+    pub fn open(
+        open: impl FnOnce() -> Result<Arc<dyn Store>, StoreError>,
+    ) -> Result<Archive, StoreError> {
+        let (store, catalog, stories) = load::load(open)?;
         Ok(Archive {
             store,
             inner: RwLock::new(Inner { catalog, stories }),

@@ -259,4 +259,5 @@ fn only_stories_of_several_items_get_a_member_record() {
     assert_eq!(sizes, [1, 2]);
 }
 
+mod load;
 mod pipeline;

@@ -1,7 +1,7 @@
 //! Decisions that overlap commits (`archive/pipeline.rs`): a store whose first commit
 //! waits for the test holds one batch in flight while others are decided.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -11,10 +11,26 @@ use crate::store::{IndexEntry, KeyHit, Store};
 
 /// The first commit tells the test it has started, then waits for the test's word, and
 /// fails when the test says so. Later commits go straight through.
-struct GatedStore {
+pub(super) struct GatedStore {
     inner: SledStore,
     gate: Mutex<Option<(mpsc::Sender<()>, mpsc::Receiver<bool>)>>,
     commits: AtomicUsize,
+    /// The index walk fails after its first entry (the load tests).
+    pub(super) walk_fails: AtomicBool,
+    pub(super) after_scans: AtomicUsize,
+}
+
+impl GatedStore {
+    /// A store in `dir` whose commits go straight through.
+    pub(super) fn open(dir: &std::path::Path) -> GatedStore {
+        GatedStore {
+            inner: SledStore::open(&dir.join("db")).unwrap(),
+            gate: Mutex::new(None),
+            commits: AtomicUsize::new(0),
+            walk_fails: AtomicBool::new(false),
+            after_scans: AtomicUsize::new(0),
+        }
+    }
 }
 
 struct Gate {
@@ -43,9 +59,8 @@ fn gated() -> (tempfile::TempDir, Arc<GatedStore>, Archive, Gate) {
     let (entered_tx, entered) = mpsc::channel();
     let (release, release_rx) = mpsc::channel();
     let store = Arc::new(GatedStore {
-        inner: SledStore::open(&dir.path().join("db")).unwrap(),
         gate: Mutex::new(Some((entered_tx, release_rx))),
-        commits: AtomicUsize::new(0),
+        ..GatedStore::open(dir.path())
     });
     let archive = Archive::new(store.clone()).unwrap();
     (
@@ -92,9 +107,24 @@ impl Store for GatedStore {
         &self,
         f: &mut dyn FnMut(String, IndexEntry),
     ) -> Result<(), StoreError> {
-        self.inner.for_each_index_entry(f)
+        if !self.walk_fails.load(Ordering::SeqCst) {
+            return self.inner.for_each_index_entry(f);
+        }
+        let mut seen = 0;
+        self.inner.for_each_index_entry(&mut |id, entry| {
+            if seen == 0 {
+                f(id, entry);
+            }
+            seen += 1;
+        })?;
+        Err(StoreError::Corrupt {
+            tree: "idx",
+            key: "2".into(),
+            reason: "truncated (test)".into(),
+        })
     }
     fn after_scan(self: Arc<Self>) -> Result<Arc<dyn Store>, StoreError> {
+        self.after_scans.fetch_add(1, Ordering::SeqCst);
         Ok(self)
     }
     fn prune(&self, ids: &[String]) -> Result<usize, StoreError> {
