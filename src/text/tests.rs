@@ -407,3 +407,74 @@ fn the_nfc_shortcut_ranges_hold_only_stable_starters() {
     );
     assert!(is_nfc_yes("日本"));
 }
+
+/// `clean_decoded` as it was, one character at a time: the reference for the run copy.
+fn clean_decoded_per_char(s: &str) -> String {
+    let mut out = String::new();
+    let mut pending_space = false;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            pending_space = true;
+        } else if !is_invisible(c) {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c);
+        }
+    }
+    if is_nfc_yes(&out) {
+        out
+    } else {
+        out.nfc().collect()
+    }
+}
+
+#[test]
+fn cleaning_copies_runs_exactly_as_it_cleaned_per_character() {
+    // Every kind of character the loop tells apart, around each other in every order a
+    // small random walk reaches: kept ASCII and Vietnamese, ASCII and Unicode whitespace,
+    // invisible ones (controls, ZWSP, soft hyphen, BOM) and a combining mark.
+    const PARTS: &[&str] = &[
+        "a", "Khánh", "Hòa", " ", "  ", "\n", "\t", "\u{A0}", "\u{85}", "\u{2003}", "\u{200B}",
+        "\u{AD}", "\u{FEFF}", "\u{1}", "\u{7F}", "\u{9F}", "\u{301}", ".", "đ", "—", "\u{3000}",
+        "\u{2060}", "\u{1680}", "ệ",
+    ];
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut texts = 0;
+    for len in 0..12 {
+        for _ in 0..400 {
+            let mut text = String::new();
+            for _ in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(PARTS[(state % PARTS.len() as u64) as usize]);
+            }
+            assert_eq!(
+                clean_decoded(&text),
+                clean_decoded_per_char(&text),
+                "input {text:?}"
+            );
+            texts += 1;
+        }
+    }
+    assert_eq!(texts, 4_800);
+    if let Some(seed) = seed_text() {
+        assert_eq!(clean_decoded(&seed), clean_decoded_per_char(&seed));
+    }
+}
+
+#[test]
+fn the_clean_byte_table_agrees_with_the_character_test_for_every_character() {
+    for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+        let mut buf = [0; 4];
+        let lead = c.encode_utf8(&mut buf).as_bytes()[0];
+        match CLEAN_BYTES[usize::from(lead)] {
+            Clean::Look => {}
+            byte => assert_eq!(byte, clean_class(c), "U+{:04X}", u32::from(c)),
+        }
+    }
+    // Continuation bytes are never looked at alone.
+    assert!((0x80..0xC0).all(|b| CLEAN_BYTES[b] == Clean::Keep));
+}
