@@ -105,7 +105,7 @@ impl Archive {
     }
 
     /// [`Archive::new`] on the store that `open` opens. The threads that build the indexes
-    /// start before the store does, so that each gets a malloc arena of its own (see
+    /// start before the store is opened, so that each gets a malloc arena of its own (see
     /// `load::load`): the daemon opens its store this way.
     pub fn open(
         open: impl FnOnce() -> Result<Arc<dyn Store>, StoreError>,
