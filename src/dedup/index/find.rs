@@ -3,13 +3,19 @@
 
 use chrono::{DateTime, FixedOffset};
 
+use super::day::{Day, Lists};
 use super::{Entry, Match, StoryIndex, vn_day};
 use crate::dedup::fingerprint::{FP_VERSION, Fingerprint, SLOTS};
-use crate::dedup::postings::band_keys;
+use crate::dedup::postings::{BANDS, band_keys, prefetch};
 use crate::dedup::similarity::{
     name_share, score, score_upper_bound, signals_ref, similarity_at_least,
     similarity_at_least_sharing, sketch, sketch_equal,
 };
+
+/// How many candidates ahead a lookup asks for hot records.
+const HOT_AHEAD: usize = 16;
+/// How many kept candidates ahead a lookup asks for entries.
+const ENTRY_AHEAD: usize = 4;
 
 thread_local! {
     static SEEN: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -92,28 +98,55 @@ impl StoryIndex {
                 (_, c) => c,
             };
         };
-        for (_, d) in self
+        let window = self
             .days
-            .range(day.saturating_sub(w)..=day.saturating_add(w))
-        {
-            if scan_all || q.names.is_empty() {
+            .range(day.saturating_sub(w)..=day.saturating_add(w));
+        if scan_all || q.names.is_empty() {
+            for (_, d) in window {
                 d.all.iter().for_each(|&s| visit(s, Via::Direct));
-                continue;
             }
-            d.nameless.iter().for_each(|&s| visit(s, Via::Direct));
-            d.tail.iter().for_each(|&s| visit(s, Via::Direct));
-            let lists = d.lists(&self.slots);
-            for &n in q.names {
-                lists.names.get(n).for_each(|s| visit(s, Via::Name));
+        } else {
+            let mut bands = [0u32; BANDS];
+            for (b, k) in bands.iter_mut().zip(band_keys(q.mh)) {
+                *b = k;
             }
-            for k in band_keys(q.mh) {
-                lists.bands.get(k).for_each(|s| visit(s, Via::Band));
+            let days: Vec<(&Day, &Lists)> =
+                window.map(|(_, d)| (d, d.lists(&self.slots))).collect();
+            // Every (day, key) costs two dependent reads from memory, a directory entry
+            // and then the run it points at. Asking for all directory entries, then all
+            // runs, before reading any lets their misses overlap.
+            for (_, l) in &days {
+                q.names.iter().for_each(|&n| l.names.prefetch_dir(n));
+                bands.iter().for_each(|&k| l.bands.prefetch_dir(k));
+            }
+            for (_, l) in &days {
+                q.names.iter().for_each(|&n| l.names.prefetch_run(n));
+                bands.iter().for_each(|&k| l.bands.prefetch_run(k));
+            }
+            for (d, lists) in days {
+                d.nameless.iter().for_each(|&s| visit(s, Via::Direct));
+                d.tail.iter().for_each(|&s| visit(s, Via::Direct));
+                for &n in q.names {
+                    lists.names.get(n).for_each(|s| visit(s, Via::Name));
+                }
+                for &k in &bands {
+                    lists.bands.get(k).for_each(|s| visit(s, Via::Band));
+                }
             }
         }
 
         let q_sketch = sketch(q.mh);
         let mut best: Option<(f64, &Entry)> = None;
-        for &s in &cands {
+        // Candidates' hot records are as scattered as the postings were.
+        let ahead = |i: usize| {
+            if let Some(&s) = cands.get(i) {
+                prefetch(self.hot.as_ptr().wrapping_add(s as usize));
+            }
+        };
+        (0..HOT_AHEAD).for_each(ahead);
+        let mut kept = Vec::new();
+        for (i, &s) in cands.iter().enumerate() {
+            ahead(i + HOT_AHEAD);
             let Some(h) = self.hot.get(s as usize) else {
                 continue;
             };
@@ -142,6 +175,27 @@ impl StoryIndex {
             {
                 continue;
             }
+            kept.push((s, names));
+        }
+        for &s in &cands {
+            if let Some(c) = seen.get_mut(s as usize) {
+                *c = 0;
+            }
+        }
+        SEEN.with(|cell| *cell.borrow_mut() = seen);
+        // The few candidates the bound keeps are scored from their entries (~250 bytes
+        // each, apart from each other): ask for the next ones while scoring this one.
+        let entry_ahead = |i: usize| {
+            if let Some(&(s, _)) = kept.get(i) {
+                let p = self.slots.as_ptr().wrapping_add(s as usize).cast::<u8>();
+                for line in (0..std::mem::size_of::<Option<Entry>>()).step_by(64) {
+                    prefetch(p.wrapping_add(line));
+                }
+            }
+        };
+        (0..ENTRY_AHEAD).for_each(entry_ahead);
+        for (i, &(s, names)) in kept.iter().enumerate() {
+            entry_ahead(i + ENTRY_AHEAD);
             let Some(e) = self.slots.get(s as usize).and_then(Option::as_ref) else {
                 continue;
             };
@@ -171,12 +225,6 @@ impl StoryIndex {
                 best = Some((sim, e));
             }
         }
-        for &s in &cands {
-            if let Some(c) = seen.get_mut(s as usize) {
-                *c = 0;
-            }
-        }
-        SEEN.with(|cell| *cell.borrow_mut() = seen);
         best.map(|(score, e)| Match {
             story: e.story().to_string(),
             score,
