@@ -54,7 +54,7 @@ pub struct Fingerprint {
     /// Sorted hashes of names.
     #[serde(with = "hex32")]
     pub names: Vec<u32>,
-    /// Sorted number hashes; the top two bits hold the kind ([`NumKind`]).
+    /// Sorted number hashes; the top two bits hold the kind (`NumKind`).
     #[serde(with = "hex32")]
     pub nums: Vec<u32>,
 }

@@ -206,7 +206,7 @@ impl StoryIndex {
     }
 
     /// Builds the posting lists of the days that new items will look at: the last
-    /// [`RECENT_DAYS`] before the newest item or before today. Older days get theirs from
+    /// `RECENT_DAYS` (30) before the newest item or before today. Older days get theirs from
     /// the first lookup or insert that reaches them. A two-year store holds some 700 days
     /// that no new item's window reaches; their posting lists were most of the index's
     /// memory and an eighth of start-up (BENCHMARKS.md §4).

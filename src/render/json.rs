@@ -1,4 +1,4 @@
-//! JSON Feed 1.1 (https://jsonfeed.org/version/1.1) via serde_json.
+//! JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>) via serde_json.
 
 use serde::Serialize;
 

@@ -2,7 +2,7 @@
 //!
 //! Every renderer is a pure function of its inputs, so the server can render once per
 //! change and cache the bytes. Strings come from the network: each one passes through
-//! [`xml_clean`] (XML 1.0 forbids some characters outright, and one of them makes the
+//! `xml_clean` (XML 1.0 forbids some characters outright, and one of them makes the
 //! whole document unreadable) and then through the escaping its context needs.
 
 use std::borrow::Cow;

@@ -44,7 +44,7 @@ impl SledStore {
     /// sled's background threads let go of the file lock a moment after the last handle
     /// is dropped, so a process that closes and reopens a store (start-up's
     /// [`Store::after_scan`], a command after `zonewire poll` in one test) can meet its
-    /// own lock: a held lock is retried for [`LOCK_WAIT`] before it is reported. Another
+    /// own lock: a held lock is retried for `LOCK_WAIT` before it is reported. Another
     /// process's lock is reported after that wait.
     pub fn open(path: &Path) -> Result<SledStore> {
         let step = std::time::Duration::from_millis(5);

@@ -35,7 +35,7 @@ impl Match {
             || (self.score == score && (self.published, &*self.item) < (published, item))
     }
 
-    /// The better of two results, by [`Match::beats`].
+    /// The better of two results, by `Match::beats`.
     pub fn best(a: Option<Match>, b: Option<Match>) -> Option<Match> {
         match (a, b) {
             (Some(a), Some(b)) => Some(if b.beats(a.score, a.published, &a.item) {
