@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset};
 use super::day::{Day, Lists};
 use super::{Entry, Match, StoryIndex, vn_day};
 use crate::dedup::fingerprint::{FP_VERSION, Fingerprint, SLOTS};
-use crate::dedup::postings::{BANDS, band_keys, prefetch};
+use crate::dedup::postings::{BANDS, Postings, band_keys, prefetch};
 use crate::dedup::similarity::{
     name_share, score, score_upper_bound, signals_ref, similarity_at_least,
     similarity_at_least_sharing, sketch, sketch_equal,
@@ -16,6 +16,8 @@ use crate::dedup::similarity::{
 const HOT_AHEAD: usize = 16;
 /// How many kept candidates ahead a lookup asks for entries.
 const ENTRY_AHEAD: usize = 4;
+/// How many posting probes ahead a lookup asks for runs (and twice as far, directories).
+const PROBE_AHEAD: usize = 16;
 
 /// A lookup's working memory, kept per thread between lookups: a cold round makes
 /// 50,000 lookups, and growing these afresh each time was ~1 % of its CPU in malloc.
@@ -122,26 +124,33 @@ impl StoryIndex {
             }
             let days: Vec<(&Day, &Lists)> =
                 window.map(|(_, d)| (d, d.lists(&self.slots))).collect();
-            // Every (day, key) costs two dependent reads from memory, a directory entry
-            // and then the run it points at. Asking for all directory entries, then all
-            // runs, before reading any lets their misses overlap.
-            for (_, l) in &days {
-                q.names.iter().for_each(|&n| l.names.prefetch_dir(n));
-                bands.iter().for_each(|&k| l.bands.prefetch_dir(k));
-            }
-            for (_, l) in &days {
-                q.names.iter().for_each(|&n| l.names.prefetch_run(n));
-                bands.iter().for_each(|&k| l.bands.prefetch_run(k));
-            }
-            for (d, lists) in days {
+            for (d, _) in &days {
                 d.nameless.iter().for_each(|&s| visit(s, Via::Direct));
                 d.tail.iter().for_each(|&s| visit(s, Via::Direct));
-                for &n in q.names {
-                    lists.names.get(n).for_each(|s| visit(s, Via::Name));
+            }
+            let mut probes: Vec<(&Postings, u32, Via)> =
+                Vec::with_capacity(days.len() * (q.names.len() + BANDS));
+            for (_, l) in &days {
+                probes.extend(q.names.iter().map(|&n| (&l.names, n, Via::Name)));
+                probes.extend(bands.iter().map(|&k| (&l.bands, k, Via::Band)));
+            }
+            // Every probe costs two dependent reads from memory, a directory entry and
+            // then the run it points at: ask for them ahead, the directory entry twice as
+            // far ahead as the run, so that each miss overlaps others.
+            for &(p, k, _) in probes.iter().take(2 * PROBE_AHEAD) {
+                p.prefetch_dir(k);
+            }
+            for &(p, k, _) in probes.iter().take(PROBE_AHEAD) {
+                p.prefetch_run(k);
+            }
+            for (i, &(p, k, via)) in probes.iter().enumerate() {
+                if let Some(&(p, k, _)) = probes.get(i + 2 * PROBE_AHEAD) {
+                    p.prefetch_dir(k);
                 }
-                for &k in &bands {
-                    lists.bands.get(k).for_each(|s| visit(s, Via::Band));
+                if let Some(&(p, k, _)) = probes.get(i + PROBE_AHEAD) {
+                    p.prefetch_run(k);
                 }
+                p.get(k).for_each(|s| visit(s, via));
             }
         }
 
