@@ -1,5 +1,8 @@
 //! The lookup: candidates from the posting lists of the days in the window, each
 //! rejected from its 48-byte hot record when the bound allows, and scored otherwise.
+//! Each of these steps reads cache lines scattered over the whole index, one after the
+//! other, so each asks for its lines a fixed distance ahead: that halved the lookup's
+//! time in a cold round (BENCHMARKS.md §1).
 
 use chrono::{DateTime, FixedOffset};
 
