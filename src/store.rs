@@ -2,11 +2,13 @@
 //! the [`Store`] trait, so another engine can be added if our measurements ever demand it.
 //!
 //! Trees (design.md "Store", format 2): `items_by_seq` (sequence number → record),
-//! `item_seq` (id → sequence number), `keys` (dedup key → id; kept after pruning as
-//! tombstones), `stories` (story id → member ids, for stories of two items or more: an
-//! item alone is its own story), `idx_by_seq` (sequence number → id and compact index
-//! entry, what the in-memory catalog is rebuilt from), `sources` (source id → state),
-//! `meta` (format version). Each batch (one poll's writes, or several polls' together)
+//! `item_seq` (id → sequence number), `keys` (dedup key → id; kept after pruning),
+//! `stories` (story id → member ids, for stories of two items or more: an item alone is
+//! its own story), `idx_by_seq` (sequence number → id and compact index entry, what the
+//! in-memory catalog is rebuilt from), `sources` (source id → state), `gone` (ids removed
+//! by retention: a key pointing at one is a tombstone), `meta` (format version). `gone`
+//! came after format 2 without changing it: a build that does not know the tree reads a
+//! pruned item's keys as pointing at a missing item, which it skips the same way. Each batch (one poll's writes, or several polls' together)
 //! commits in one transaction, then `flush()`.
 //!
 //! design.md keys `items` and `idx` by item id, as format 1 did. Ids are hashes, so each

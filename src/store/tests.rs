@@ -1,6 +1,7 @@
 //! Record encodings, sequence numbers, the format 1 migration and the start-up scan.
 
 use super::codec::{RECORD_V1, RECORD_V2, RECORD_V3, encode, seq_key, seq_of};
+use super::sled_store::TOMBSTONE_PREFIX;
 use super::*;
 use crate::dedup::fingerprint;
 use crate::render::testdata::item_in;
@@ -233,6 +234,56 @@ fn a_new_item_takes_the_next_number_and_an_update_keeps_its_own() {
         .unwrap();
     let again = seq_of(&store.item_seq.get("zz").unwrap().unwrap()).unwrap();
     assert!(again > aa, "{again} {aa}");
+}
+
+#[test]
+fn keys_of_a_pruned_item_read_as_tombstones_without_being_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let keys = |id: &str| {
+        vec![
+            (format!("u:{id}.vn/a"), id.to_string()),
+            (format!("g:s:{id}"), id.into()),
+        ]
+    };
+    for (n, id) in ["gone", "kept"].into_iter().enumerate() {
+        store
+            .commit(Batch {
+                items: vec![item_in("kh", id, "khanh-hoa")],
+                index: vec![(id.into(), entry(n as i64, id))],
+                keys: keys(id),
+                ..Batch::default()
+            })
+            .unwrap();
+    }
+    let before: Vec<_> = store.keys.iter().map(|kv| kv.unwrap()).collect();
+    assert_eq!(store.prune(&["gone".into()]).unwrap(), 1);
+    for (key, _) in keys("gone") {
+        let hit = store.lookup_key(&key).unwrap();
+        assert_eq!(hit, Some(KeyHit::Tombstone("gone".into())), "{key}");
+    }
+    for (key, _) in keys("kept") {
+        let hit = store.lookup_key(&key).unwrap();
+        assert_eq!(hit, Some(KeyHit::Live("kept".into())), "{key}");
+    }
+    let after: Vec<_> = store.keys.iter().map(|kv| kv.unwrap()).collect();
+    assert_eq!(after, before);
+    // Across a restart, and for a key marked in place by an older build.
+    store
+        .keys
+        .insert("u:old.vn/a", [TOMBSTONE_PREFIX, b"old"].concat())
+        .unwrap();
+    drop(store);
+    let store = open(&dir);
+    assert_eq!(
+        store.lookup_key("g:s:gone").unwrap(),
+        Some(KeyHit::Tombstone("gone".into()))
+    );
+    assert_eq!(
+        store.lookup_key("u:old.vn/a").unwrap(),
+        Some(KeyHit::Tombstone("old".into()))
+    );
+    assert_eq!(store.lookup_key("u:none.vn/a").unwrap(), None);
 }
 
 #[test]
