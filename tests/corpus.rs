@@ -27,9 +27,12 @@ use url::Url;
 
 #[path = "corpus/expect.rs"]
 mod expect;
+#[path = "corpus/serve.rs"]
+mod serve;
 
 use expect::{Check, Group, expected_titles, feedparser_checks, other_project_checks, run_check};
-use zonewire::fetch::{FetchConfig, FetchError, FetchOutcome, FetchRequest, Fetcher};
+use serve::{Served, fetch, serve_file, server_self_check};
+use zonewire::fetch::{FetchConfig, FetchOutcome, FetchRequest, Fetcher};
 use zonewire::parse::{ParseError, ParsedFeed};
 
 /// `../shared/corpus` beside the repository (CI); `../../shared/corpus` from a git
@@ -104,105 +107,6 @@ fn content_type_for(file: &str, headers: &[(String, String)]) -> String {
 }
 
 // ---------------------------------------------------------------------------------------
-// Serving and fetching.
-
-struct Served {
-    root: PathBuf,
-    headers: HashMap<String, Vec<(String, String)>>,
-}
-
-async fn serve_file(State(st): State<Arc<Served>>, uri: Uri) -> Response {
-    let rel = uri.path().trim_start_matches('/').to_string();
-    if rel.split('/').any(|s| s == ".." || s.is_empty()) {
-        return StatusCode::BAD_REQUEST.into_response();
-    }
-    let Ok(body) = tokio::fs::read(st.root.join(&rel)).await else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let needed = st.headers.get(&rel).cloned().unwrap_or_default();
-    let mut resp = body.into_response();
-    let h = resp.headers_mut();
-    let ct = content_type_for(&rel, &needed);
-    if let Ok(v) = HeaderValue::from_str(&ct) {
-        h.insert(axum::http::header::CONTENT_TYPE, v);
-    }
-    for (name, value) in needed.iter().filter(|(n, _)| n != "content-type") {
-        if let (Ok(n), Ok(v)) = (
-            HeaderName::try_from(name.as_str()),
-            HeaderValue::from_str(value),
-        ) {
-            h.insert(n, v);
-        }
-    }
-    resp
-}
-
-enum Via {
-    Http,
-    DirectRead,
-}
-
-/// Fetch like the poller does. TEMPORARY FALLBACK: on this branch `fetch` is a stub that
-/// only reads file:// URLs and answers `FetchError::Other("… not implemented …")` for
-/// http; then the file is read directly with the headers the server would have sent, so
-/// the rest of the path can be exercised now. Once the real fetcher is merged this
-/// branch is never taken (the summary prints which path each file used).
-async fn fetch(
-    fetcher: &Fetcher,
-    url: &Url,
-    path: &Path,
-    served_ct: &str,
-) -> Result<(bytes::Bytes, Option<String>, Url, Via), String> {
-    let req = FetchRequest {
-        url: url.clone(),
-        etag: None,
-        last_modified: None,
-        insecure_tls: false,
-    };
-    match fetcher.fetch(&req).await {
-        Ok(FetchOutcome::Fetched(f)) => Ok((f.body, f.content_type, f.final_url, Via::Http)),
-        Ok(FetchOutcome::NotModified) => Err("304 without a validator".into()),
-        Err(FetchError::Other(m)) if m.contains("not implemented") => {
-            let body = tokio::fs::read(path).await.map_err(|e| e.to_string())?;
-            Ok((
-                body.into(),
-                Some(served_ct.to_string()),
-                url.clone(),
-                Via::DirectRead,
-            ))
-        }
-        Err(e) => Err(format!("fetch failed: {e}")),
-    }
-}
-
-/// The server really serves corpus bytes with the MANIFEST's headers (checked with a
-/// plain client, so this holds whatever state `fetch` is in).
-async fn server_self_check(origin: &str, root: &Path) {
-    let file = "encoding/feedparser__encoding__http_text_xml_default.xml";
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let resp = client.get(format!("{origin}/{file}")).send().await.unwrap();
-    assert_eq!(resp.status(), 200);
-    assert_eq!(
-        resp.headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok()),
-        Some("text/xml"),
-        "the MANIFEST names Content-type:text/xml for {file}"
-    );
-    let body = resp.bytes().await.unwrap();
-    assert_eq!(
-        body.as_ref(),
-        std::fs::read(root.join(file)).unwrap().as_slice()
-    );
-    let missing = client
-        .get(format!("{origin}/no/such/file.xml"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), 404);
-}
-
-// ---------------------------------------------------------------------------------------
 // The run.
 
 enum Outcome {
@@ -271,16 +175,13 @@ async fn run_corpus(root: PathBuf) {
     let mut total = Tally::default();
     let mut failures: Vec<String> = Vec::new();
     let mut not_checkable = 0usize;
-    let (mut via_http, mut via_direct) = (0usize, 0usize);
     let (mut parsed_entries, mut normalized) = (0usize, 0usize);
 
     for row in &manifest {
         let file = row["file"].clone();
         let category = row["category"].clone();
-        let path = root.join(&file);
         let needed = &headers[&file];
         let url = Url::parse(&format!("{origin}/{file}")).unwrap();
-        let served_ct = content_type_for(&file, needed);
         let tally = by_cat.entry(category.clone()).or_default();
 
         // What to check.
@@ -329,20 +230,15 @@ async fn run_corpus(root: PathBuf) {
         }
 
         // Fetch and ingest.
-        let (body, content_type, final_url, via) =
-            match fetch(&fetcher, &url, &path, &served_ct).await {
-                Ok(x) => x,
-                Err(e) => {
-                    tally.failed += 1;
-                    total.failed += 1;
-                    failures.push(format!("{file}: {e}"));
-                    continue;
-                }
-            };
-        match via {
-            Via::Http => via_http += 1,
-            Via::DirectRead => via_direct += 1,
-        }
+        let (body, content_type, final_url) = match fetch(&fetcher, &url).await {
+            Ok(x) => x,
+            Err(e) => {
+                tally.failed += 1;
+                total.failed += 1;
+                failures.push(format!("{file}: {e}"));
+                continue;
+            }
+        };
         let fr = feed_rs_alone(&body);
         let task = tokio::task::spawn_blocking(move || {
             std::panic::catch_unwind(|| {
@@ -448,9 +344,6 @@ async fn run_corpus(root: PathBuf) {
     for f in &failures {
         println!("FAIL {f}");
     }
-    println!(
-        "fetch path: {via_http} over HTTP, {via_direct} by direct read (stub-fetcher fallback)"
-    );
     println!("not checkable expectations: {not_checkable}");
     println!("entries parsed: {parsed_entries}, kept by normalize: {normalized}");
     println!(
