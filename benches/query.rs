@@ -97,6 +97,9 @@ impl Store for MemStore {
     fn prune(&self, _ids: &[String]) -> Result<usize, StoreError> {
         Ok(0)
     }
+    fn after_prune(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     fn size_on_disk(&self) -> Result<u64, StoreError> {
         Ok(0)
     }

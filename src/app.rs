@@ -234,7 +234,16 @@ fn spawn_retention(sup: &Supervisor, archive: Arc<Archive>, days: u32, cancel: C
         loop {
             let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
             let a = archive.clone();
-            match tokio::task::spawn_blocking(move || a.prune_before(cutoff)).await {
+            let prune = move || {
+                let n = a.prune_before(cutoff)?;
+                if n > 0 {
+                    // The store let go of what the removals paged in (`after_prune`); glibc
+                    // keeps those pages until asked (`heap`).
+                    crate::heap::release_free_memory();
+                }
+                Ok::<_, crate::store::StoreError>(n)
+            };
+            match tokio::task::spawn_blocking(prune).await {
                 Ok(Ok(0)) => {}
                 Ok(Ok(n)) => info!(pruned = n, older_than_days = days, "retention"),
                 Ok(Err(e)) => warn!(error = %e, "retention pruning failed"),

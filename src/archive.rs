@@ -297,6 +297,12 @@ impl Archive {
             }
             self.generation.fetch_add(1, Ordering::SeqCst);
         }
+        if total > 0 {
+            // What is pruned is pruned; a store that keeps its cache still serves.
+            if let Err(e) = self.store.after_prune() {
+                tracing::warn!(error = %e, "cannot release the store's memory after pruning");
+            }
+        }
         Ok(total)
     }
 }

@@ -171,7 +171,8 @@ pub trait Store: Send + Sync + 'static {
     fn commit(&self, batch: Batch) -> Result<()>;
     /// Every index entry, for rebuilding in-memory indexes at start-up. One at a time,
     /// not as one Vec: at 100k items a Vec held ~100 MiB of strings at once, which the
-    /// allocator kept as resident memory long after start-up.
+    /// allocator kept as resident memory long after start-up. `f` must not call back into
+    /// the store: the store may hold a lock while it walks.
     fn for_each_index_entry(&self, f: &mut dyn FnMut(String, IndexEntry)) -> Result<()>;
     /// Called once a full [`Store::for_each_index_entry`] is done, with the only handle
     /// on the store: give back what the scan left in memory. Returns the handle to use
@@ -179,6 +180,9 @@ pub trait Store: Send + Sync + 'static {
     fn after_scan(self: Arc<Self>) -> Result<Arc<dyn Store>>;
     /// Remove items, keeping their dedup keys as tombstones.
     fn prune(&self, ids: &[String]) -> Result<usize>;
+    /// Called once the [`Store::prune`] calls of one retention pass are done: give back
+    /// what the removals left in memory. Store operations may wait for it.
+    fn after_prune(&self) -> Result<()>;
     fn size_on_disk(&self) -> Result<u64>;
     fn item_count(&self) -> usize;
     fn flush(&self) -> Result<()>;

@@ -2,7 +2,7 @@
 //! migration), the one-transaction commit over the trees, and pruning to tombstones.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionResult, TransactionError};
@@ -14,10 +14,18 @@ use super::{
 };
 use crate::model::{Item, SourceState};
 
-/// The trees are visible to the rest of the store module so that its tests can plant the
-/// damaged records and half-finished migrations a crash or an older build leaves behind.
 pub struct SledStore {
     path: PathBuf,
+    /// Every operation holds the read lock; a reopen ([`SledStore::reopen`]) takes the
+    /// write lock. `None` only after a reopen failed to open the database again: the next
+    /// operation tries again.
+    open: RwLock<Option<Trees>>,
+}
+
+/// The database and its trees. Visible to the rest of the store module so that its tests
+/// can plant the damaged records and half-finished migrations a crash or an older build
+/// leaves behind.
+pub(super) struct Trees {
     pub(super) db: sled::Db,
     pub(super) items: sled::Tree,
     pub(super) item_seq: sled::Tree,
@@ -27,6 +35,21 @@ pub struct SledStore {
     pub(super) sources: sled::Tree,
     /// Ids removed by retention (id → nothing): a key pointing at one is a tombstone.
     pub(super) gone: sled::Tree,
+}
+
+/// The open trees, read-locked.
+pub(super) struct Open<'a>(RwLockReadGuard<'a, Option<Trees>>);
+
+impl std::ops::Deref for Open<'_> {
+    type Target = Trees;
+
+    fn deref(&self) -> &Trees {
+        match self.0.as_ref() {
+            Some(trees) => trees,
+            // `SledStore::trees` hands out only guards over an open database.
+            None => unreachable!("a closed store behind an Open guard"),
+        }
+    }
 }
 
 pub(super) const TOMBSTONE_PREFIX: &[u8] = b"\0tomb:";
@@ -49,10 +72,78 @@ impl SledStore {
     /// own lock: a held lock is retried for `LOCK_WAIT` before it is reported. Another
     /// process's lock is reported after that wait.
     pub fn open(path: &Path) -> Result<SledStore> {
+        Ok(SledStore {
+            path: path.to_path_buf(),
+            open: RwLock::new(Some(Trees::open(path, Create::Yes)?)),
+        })
+    }
+
+    /// The open trees, reopening the database if an earlier reopen failed.
+    pub(super) fn trees(&self) -> Result<Open<'_>> {
+        loop {
+            let open = self.open.read().unwrap_or_else(PoisonError::into_inner);
+            if open.is_some() {
+                return Ok(Open(open));
+            }
+            drop(open);
+            let mut closed = self.open.write().unwrap_or_else(PoisonError::into_inner);
+            if closed.is_none() {
+                *closed = Some(Trees::open(&self.path, Create::No)?);
+            }
+        }
+    }
+
+    /// Close the database and open it again, which is the only way to make sled 0.34 let
+    /// go of pages that were read once and never again (see [`Store::after_scan`]). Waits
+    /// for the operations in flight, and holds back new ones until it is done (~0.1 s).
+    fn reopen(&self) -> Result<()> {
+        let mut open = self.open.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(trees) = open.as_ref() {
+            // Closing would flush too, and fail the same way: keep it open, cache and all.
+            trees.db.flush()?;
+        }
+        // Closed before it is opened again: sled locks the directory.
+        drop(open.take());
+        *open = Some(Trees::open(&self.path, Create::No)?);
+        Ok(())
+    }
+
+    /// The sequence number under which `id`'s item and index records are kept.
+    fn seq_of(t: &Trees, id: &str) -> Result<Option<sled::IVec>> {
+        match t.item_seq.get(id)? {
+            Some(seq) if seq.len() != 8 => Err(StoreError::Corrupt {
+                tree: ITEM_SEQ,
+                key: id.to_string(),
+                reason: format!("a sequence number of {} bytes", seq.len()),
+            }),
+            seq => Ok(seq),
+        }
+    }
+}
+
+/// Whether opening may create the database.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Create {
+    Yes,
+    /// A reopen: the database must be there. A directory moved or deleted under a running
+    /// daemon must not come back as an empty store.
+    No,
+}
+
+impl Trees {
+    /// Open the database, retrying a held lock for `LOCK_WAIT`.
+    fn open(path: &Path, create: Create) -> Result<Trees> {
+        // sled 0.34 keeps its data in a file named `db` inside the directory.
+        if create == Create::No && !path.join("db").is_file() {
+            return Err(StoreError::Open {
+                path: path.to_path_buf(),
+                reason: "the store is no longer there (moved or deleted while open?)".into(),
+            });
+        }
         let step = std::time::Duration::from_millis(5);
         let started = std::time::Instant::now();
         loop {
-            match SledStore::open_once(path) {
+            match Trees::open_once(path) {
                 Err(e) if is_lock_error(&e) && started.elapsed() < LOCK_WAIT => {
                     std::thread::sleep(step);
                 }
@@ -61,7 +152,7 @@ impl SledStore {
         }
     }
 
-    fn open_once(path: &Path) -> Result<SledStore> {
+    fn open_once(path: &Path) -> Result<Trees> {
         let open_err = |reason: String| StoreError::Open {
             path: path.to_path_buf(),
             reason,
@@ -105,8 +196,7 @@ impl SledStore {
             db.drop_tree(name)
                 .map_err(|e| open_err(format!("cannot drop the retired tree {name}: {e}")))?;
         }
-        Ok(SledStore {
-            path: path.to_path_buf(),
+        Ok(Trees {
             items: tree(ITEMS)?,
             item_seq: tree(ITEM_SEQ)?,
             keys: tree("keys")?,
@@ -117,23 +207,12 @@ impl SledStore {
             db,
         })
     }
-
-    /// The sequence number under which `id`'s item and index records are kept.
-    fn seq_of(&self, id: &str) -> Result<Option<sled::IVec>> {
-        match self.item_seq.get(id)? {
-            Some(seq) if seq.len() != 8 => Err(StoreError::Corrupt {
-                tree: ITEM_SEQ,
-                key: id.to_string(),
-                reason: format!("a sequence number of {} bytes", seq.len()),
-            }),
-            seq => Ok(seq),
-        }
-    }
 }
 
 impl Store for SledStore {
     fn lookup_key(&self, key: &str) -> Result<Option<KeyHit>> {
-        let Some(v) = self.keys.get(key)? else {
+        let t = self.trees()?;
+        let Some(v) = t.keys.get(key)? else {
             return Ok(None);
         };
         // Marked in place by builds before `gone`.
@@ -143,7 +222,7 @@ impl Store for SledStore {
             )));
         }
         let id = String::from_utf8_lossy(&v).into_owned();
-        Ok(Some(if self.gone.contains_key(&v)? {
+        Ok(Some(if t.gone.contains_key(&v)? {
             KeyHit::Tombstone(id)
         } else {
             KeyHit::Live(id)
@@ -151,18 +230,16 @@ impl Store for SledStore {
     }
 
     fn item(&self, id: &str) -> Result<Option<Item>> {
-        let Some(seq) = self.seq_of(id)? else {
+        let t = self.trees()?;
+        let Some(seq) = SledStore::seq_of(&t, id)? else {
             return Ok(None);
         };
-        self.items
-            .get(seq)?
-            .map(|v| decode(ITEMS, id, &v))
-            .transpose()
+        t.items.get(seq)?.map(|v| decode(ITEMS, id, &v)).transpose()
     }
 
     fn story_members(&self, story: &str) -> Result<Vec<String>> {
-        Ok(self
-            .stories
+        let t = self.trees()?;
+        Ok(t.stories
             .get(story)?
             .map(|v| decode("stories", story, &v))
             .transpose()?
@@ -170,15 +247,17 @@ impl Store for SledStore {
     }
 
     fn source_state(&self, source: &str) -> Result<Option<SourceState>> {
-        self.sources
+        let t = self.trees()?;
+        t.sources
             .get(source)?
             .map(|v| decode("sources", source, &v))
             .transpose()
     }
 
     fn all_source_states(&self) -> Result<Vec<(String, SourceState)>> {
+        let t = self.trees()?;
         let mut out = Vec::new();
-        for kv in self.sources.iter() {
+        for kv in t.sources.iter() {
             let (k, v) = kv?;
             let id = String::from_utf8_lossy(&k).into_owned();
             let state = decode("sources", &id, &v)?;
@@ -191,11 +270,12 @@ impl Store for SledStore {
         if batch.is_empty() {
             return Ok(());
         }
+        let t = self.trees()?;
         if let Some(states) = batch.only_source_states() {
             // Every poll ends with one of these, and a 304 with nothing else: a six-tree
             // transaction and a flush for it were most of a warm round's cost.
             for (id, state) in states {
-                self.sources.insert(id.as_bytes(), encode(state)?)?;
+                t.sources.insert(id.as_bytes(), encode(state)?)?;
             }
             return Ok(());
         }
@@ -203,7 +283,7 @@ impl Store for SledStore {
         // Numbers are drawn here, for every record that may need one: sled's
         // `generate_id` takes a lock that a transaction holds, so calling it inside one
         // blocks forever. Numbers an update does not use are skipped, never reused.
-        let fresh = || -> Result<sled::IVec> { Ok(seq_key(self.db.generate_id()?)[..].into()) };
+        let fresh = || -> Result<sled::IVec> { Ok(seq_key(t.db.generate_id()?)[..].into()) };
         let mut items = Vec::with_capacity(batch.items.len());
         for item in &batch.items {
             items.push((item.id.as_str(), encode(item)?, fresh()?));
@@ -221,12 +301,12 @@ impl Store for SledStore {
             sources.push((id.clone(), encode(st)?));
         }
         let result: std::result::Result<(), TransactionError<StoreError>> = (
-            &self.items,
-            &self.item_seq,
-            &self.keys,
-            &self.stories,
-            &self.idx,
-            &self.sources,
+            &t.items,
+            &t.item_seq,
+            &t.keys,
+            &t.stories,
+            &t.idx,
+            &t.sources,
         )
             .transaction(|(t_items, t_seq, t_keys, t_stories, t_idx, t_sources)| {
                 // A known id keeps its number (an update); a new one takes the number
@@ -266,12 +346,13 @@ impl Store for SledStore {
             Err(TransactionError::Abort(e)) => return Err(e),
             Err(TransactionError::Storage(e)) => return Err(e.into()),
         }
-        self.flush()?;
+        t.db.flush()?;
         Ok(())
     }
 
     fn for_each_index_entry(&self, f: &mut dyn FnMut(String, IndexEntry)) -> Result<()> {
-        for kv in self.idx.iter() {
+        let t = self.trees()?;
+        for kv in t.idx.iter() {
             let (k, v) = kv?;
             let (id, entry) = decode_index(IDX, &k, &v)?;
             f(id, entry);
@@ -306,6 +387,7 @@ impl Store for SledStore {
         if ids.is_empty() {
             return Ok(0);
         }
+        let t = self.trees()?;
         // Listed first, so that the items never come back: their keys read as tombstones
         // from here on. Builds before `gone` marked each key in place, which took a pass
         // over the whole keys tree (it is not indexed by id), and sled keeps every page a
@@ -315,33 +397,43 @@ impl Store for SledStore {
         for id in ids {
             gone.insert(id.as_bytes(), &[][..]);
         }
-        self.gone.apply_batch(gone)?;
+        t.gone.apply_batch(gone)?;
         let mut removed = 0;
         for id in ids {
-            let Some(seq) = self.seq_of(id)? else {
+            let Some(seq) = SledStore::seq_of(&t, id)? else {
                 continue;
             };
-            self.idx.remove(&seq)?;
-            if self.items.remove(&seq)?.is_some() {
+            t.idx.remove(&seq)?;
+            if t.items.remove(&seq)?.is_some() {
                 removed += 1;
             }
             // Last: an id whose records are gone reads as unknown either way.
-            self.item_seq.remove(id.as_bytes())?;
+            t.item_seq.remove(id.as_bytes())?;
         }
-        self.flush()?;
+        t.db.flush()?;
         Ok(removed)
     }
 
+    /// A removal pages in the leaf it changes, and sled keeps it (see `after_scan`). The
+    /// oldest items of a store filled by a first round sit in random leaves: at 100k items,
+    /// a prune of 2,000 of them held 64 MiB more at idle (BENCHMARKS.md §4). Reopening
+    /// drops them.
+    fn after_prune(&self) -> Result<()> {
+        self.reopen()
+    }
+
     fn size_on_disk(&self) -> Result<u64> {
-        Ok(self.db.size_on_disk()?)
+        let t = self.trees()?;
+        Ok(t.db.size_on_disk()?)
     }
 
     fn item_count(&self) -> usize {
-        self.items.len()
+        self.trees().map_or(0, |t| t.items.len())
     }
 
     fn flush(&self) -> Result<()> {
-        self.db.flush()?;
+        let t = self.trees()?;
+        t.db.flush()?;
         Ok(())
     }
 }

@@ -33,6 +33,11 @@ fn walk(store: &SledStore) -> Vec<(String, IndexEntry)> {
     out
 }
 
+fn tree_names(store: &SledStore) -> Vec<Vec<u8>> {
+    let t = store.trees().unwrap();
+    t.db.tree_names().iter().map(|n| n.to_vec()).collect()
+}
+
 #[test]
 fn index_records_are_binary_and_round_trip() {
     let dir = tempfile::tempdir().unwrap();
@@ -50,7 +55,7 @@ fn index_records_are_binary_and_round_trip() {
             ..Batch::default()
         })
         .unwrap();
-    let raw = store.idx.iter().next().unwrap().unwrap().1;
+    let raw = store.trees().unwrap().idx.iter().next().unwrap().unwrap().1;
     assert_eq!(raw[0], RECORD_V3);
     // No hex in the binary form: 64 MinHash slots are 64 varints, not 256 characters.
     let json = encode(&wanted[0].1).unwrap();
@@ -68,6 +73,8 @@ fn a_damaged_binary_record_names_its_tree_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
     store
+        .trees()
+        .unwrap()
         .idx
         .insert(seq_key(1_234), &[RECORD_V3, 0xff, 0xff][..])
         .unwrap();
@@ -78,7 +85,12 @@ fn a_damaged_binary_record_names_its_tree_and_key() {
         }
         other => panic!("{other:?}"),
     }
-    store.idx.insert(seq_key(1_234), &[9u8, b'{'][..]).unwrap();
+    store
+        .trees()
+        .unwrap()
+        .idx
+        .insert(seq_key(1_234), &[9u8, b'{'][..])
+        .unwrap();
     let err = store.for_each_index_entry(&mut |_, _| {}).unwrap_err();
     assert!(
         err.to_string().contains("unknown record version 9"),
@@ -147,12 +159,14 @@ fn retired_trees_are_dropped_and_nothing_else() {
     {
         let store = open(&dir);
         // What builds before 2026-12-05 wrote beside every item.
-        let by_time = store.db.open_tree("by_time").unwrap();
+        let by_time = store.trees().unwrap().db.open_tree("by_time").unwrap();
         by_time
             .insert(b"\x80\0\0\0\x68\xb0\x9d\x00id-1", &[])
             .unwrap();
         // A format 1 tree that a migration cut short after the format changed left.
         store
+            .trees()
+            .unwrap()
             .db
             .open_tree("items")
             .unwrap()
@@ -166,7 +180,7 @@ fn retired_trees_are_dropped_and_nothing_else() {
             .unwrap();
     }
     let store = open(&dir);
-    let names: Vec<Vec<u8>> = store.db.tree_names().iter().map(|n| n.to_vec()).collect();
+    let names = tree_names(&store);
     for retired in RETIRED_TREES {
         assert!(!names.contains(&retired.as_bytes().to_vec()), "{names:?}");
     }
@@ -180,7 +194,8 @@ fn retired_trees_are_dropped_and_nothing_else() {
 fn a_new_item_takes_the_next_number_and_an_update_keeps_its_own() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
-    let seq = |id: &str| seq_of(&store.item_seq.get(id).unwrap().unwrap()).unwrap();
+    let seq =
+        |id: &str| seq_of(&store.trees().unwrap().item_seq.get(id).unwrap().unwrap()).unwrap();
     let add = |id: &str, title: &str, n: i64| {
         let mut item = item_in("kh", id, "khanh-hoa");
         item.title = title.into();
@@ -199,7 +214,7 @@ fn a_new_item_takes_the_next_number_and_an_update_keeps_its_own() {
     assert!(zz < aa, "{zz} {aa}");
     add("zz", "first, corrected", 3);
     assert_eq!(seq("zz"), zz);
-    assert_eq!(store.items.len(), 2);
+    assert_eq!(store.trees().unwrap().items.len(), 2);
     assert_eq!(store.item("zz").unwrap().unwrap().title, "first, corrected");
     assert_eq!(
         walk(&store),
@@ -220,8 +235,8 @@ fn a_new_item_takes_the_next_number_and_an_update_keeps_its_own() {
 
     assert_eq!(store.prune(&["zz".into(), "unknown".into()]).unwrap(), 1);
     assert_eq!(store.item("zz").unwrap(), None);
-    assert_eq!(store.item_seq.get("zz").unwrap(), None);
-    assert_eq!(store.items.len(), 1);
+    assert_eq!(store.trees().unwrap().item_seq.get("zz").unwrap(), None);
+    assert_eq!(store.trees().unwrap().items.len(), 1);
     assert_eq!(walk(&store), [("aa".to_string(), entry(4, "second"))]);
     // Numbers are never given out twice, not even after a restart.
     drop(store);
@@ -232,7 +247,7 @@ fn a_new_item_takes_the_next_number_and_an_update_keeps_its_own() {
             ..Batch::default()
         })
         .unwrap();
-    let again = seq_of(&store.item_seq.get("zz").unwrap().unwrap()).unwrap();
+    let again = seq_of(&store.trees().unwrap().item_seq.get("zz").unwrap().unwrap()).unwrap();
     assert!(again > aa, "{again} {aa}");
 }
 
@@ -256,7 +271,11 @@ fn keys_of_a_pruned_item_read_as_tombstones_without_being_rewritten() {
             })
             .unwrap();
     }
-    let before: Vec<_> = store.keys.iter().map(|kv| kv.unwrap()).collect();
+    let all_keys = |store: &SledStore| -> Vec<_> {
+        let t = store.trees().unwrap();
+        t.keys.iter().map(|kv| kv.unwrap()).collect()
+    };
+    let before = all_keys(&store);
     assert_eq!(store.prune(&["gone".into()]).unwrap(), 1);
     for (key, _) in keys("gone") {
         let hit = store.lookup_key(&key).unwrap();
@@ -266,10 +285,11 @@ fn keys_of_a_pruned_item_read_as_tombstones_without_being_rewritten() {
         let hit = store.lookup_key(&key).unwrap();
         assert_eq!(hit, Some(KeyHit::Live("kept".into())), "{key}");
     }
-    let after: Vec<_> = store.keys.iter().map(|kv| kv.unwrap()).collect();
-    assert_eq!(after, before);
+    assert_eq!(all_keys(&store), before);
     // Across a restart, and for a key marked in place by an older build.
     store
+        .trees()
+        .unwrap()
         .keys
         .insert("u:old.vn/a", [TOMBSTONE_PREFIX, b"old"].concat())
         .unwrap();
@@ -290,7 +310,12 @@ fn keys_of_a_pruned_item_read_as_tombstones_without_being_rewritten() {
 fn a_damaged_sequence_number_names_the_item() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
-    store.item_seq.insert("id-7", &[1u8, 2, 3][..]).unwrap();
+    store
+        .trees()
+        .unwrap()
+        .item_seq
+        .insert("id-7", &[1u8, 2, 3][..])
+        .unwrap();
     match store.item("id-7").unwrap_err() {
         StoreError::Corrupt { tree, key, reason } => {
             assert_eq!((tree, key.as_str()), ("item_seq", "id-7"));
@@ -372,18 +397,20 @@ fn a_format_1_store_is_migrated_once_with_everything_in_it() {
         );
         assert_eq!(store.item("id-lone").unwrap(), None);
         assert_eq!(store.item_count(), 2_500);
-        for kv in store.idx.iter() {
+        for kv in store.trees().unwrap().idx.iter() {
             assert_eq!(kv.unwrap().1[0], RECORD_V3);
         }
-        let names: Vec<Vec<u8>> = store.db.tree_names().iter().map(|n| n.to_vec()).collect();
+        let names = tree_names(&store);
         assert!(!names.contains(&b"items".to_vec()), "{names:?}");
         assert!(!names.contains(&b"idx".to_vec()), "{names:?}");
-        let meta = store.db.open_tree("meta").unwrap();
+        let meta = store.trees().unwrap().db.open_tree("meta").unwrap();
         assert_eq!(
             meta.get("schema").unwrap().unwrap().as_ref(),
             SCHEMA_VERSION
         );
         store
+            .trees()
+            .unwrap()
             .item_seq
             .iter()
             .collect::<std::result::Result<Vec<_>, _>>()
@@ -392,7 +419,13 @@ fn a_format_1_store_is_migrated_once_with_everything_in_it() {
     // Durable, and done once: a restart reads the same records under the same numbers.
     let store = SledStore::open(&path).unwrap();
     assert_eq!(sorted(walk(&store)), entries);
-    let again: Vec<_> = store.item_seq.iter().map(|kv| kv.unwrap()).collect();
+    let again: Vec<_> = store
+        .trees()
+        .unwrap()
+        .item_seq
+        .iter()
+        .map(|kv| kv.unwrap())
+        .collect();
     assert_eq!(again, numbers);
 }
 
@@ -421,6 +454,8 @@ fn a_migration_cut_short_is_started_again() {
     let store = SledStore::open(&path).unwrap();
     assert_eq!(sorted(walk(&store)), entries);
     assert_eq!(store.item("id-00000").unwrap().as_ref(), Some(&items[0]));
-    assert_eq!(store.items.len(), 40);
-    assert_eq!(store.item_seq.len(), 41);
+    assert_eq!(store.trees().unwrap().items.len(), 40);
+    assert_eq!(store.trees().unwrap().item_seq.len(), 41);
 }
+
+mod reopen;

@@ -130,6 +130,9 @@ impl Store for GatedStore {
     fn prune(&self, ids: &[String]) -> Result<usize, StoreError> {
         self.inner.prune(ids)
     }
+    fn after_prune(&self) -> Result<(), StoreError> {
+        self.inner.after_prune()
+    }
     fn size_on_disk(&self) -> Result<u64, StoreError> {
         self.inner.size_on_disk()
     }
