@@ -166,9 +166,9 @@ wait_healthz() { # port pid -> sets HEALTH_SECONDS (time since START_NS)
     exit 2
 }
 
-start_daemon() { # config
+start_daemon() { # config [log level]
     START_NS=$(date +%s%N)
-    "$ZW" --log-level warn run --config "$1" >"$WORK/daemon.log" 2>&1 &
+    "$ZW" --log-level "${2:-warn}" run --config "$1" >"$WORK/daemon.log" 2>&1 &
     DAEMON_PID=$!
     PIDS+=("$DAEMON_PID")
     wait_healthz "$ZW_PORT" "$DAEMON_PID"
@@ -422,6 +422,28 @@ EOF
         fi
         stop_pid "$DAEMON_PID"
     done
+
+    # Last, since it removes items: the daemon prunes at start-up, then daily. A retention
+    # between the ages of a source's two oldest items prunes one item per source, as one
+    # day's prune of a daemon that has run for years would.
+    KEEP_DAYS=$((SCALE_SPACING_HOURS * 97 / 48))
+    sed "/^path = /a retention_days = $KEEP_DAYS" "$CFG100K" >"$WORK/cfg100k/prune.toml"
+    start_daemon "$WORK/cfg100k/prune.toml" info
+    for _ in $(seq 1 1200); do
+        grep -q 'pruned=' "$WORK/daemon.log" && break
+        kill -0 "$DAEMON_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    PRUNED=$(grep -m1 -o 'pruned=[0-9]*' "$WORK/daemon.log" | cut -d= -f2 || true)
+    if [[ -z "$PRUNED" ]]; then
+        log "the prune at start-up did not report (retention_days = $KEEP_DAYS)"
+        exit 2
+    fi
+    sleep 5
+    record scale.pruned "$PRUNED"
+    record scale.idle_rss_after_prune_mib "$(rss_mib "$DAEMON_PID")"
+    log "pruned $PRUNED items older than $KEEP_DAYS days: idle RSS $(rss_mib "$DAEMON_PID") MiB"
+    stop_pid "$DAEMON_PID"
 fi
 
 # ---- summary -------------------------------------------------------------------------------
