@@ -1,7 +1,7 @@
 //! Closing and reopening the database under a shared store (`SledStore::reopen`), as
 //! retention does after a prune.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::*;
 
@@ -52,24 +52,34 @@ fn readers_wait_for_a_reopen_instead_of_failing() {
     let dir = tempfile::tempdir().unwrap();
     let store = filled(&dir);
     let done = AtomicBool::new(false);
+    let reads = AtomicUsize::new(0);
+    // Waits for one more read, so that reads and reopens interleave however the threads
+    // are scheduled; a reader that failed has finished.
+    let one_more_read = |reader: &std::thread::ScopedJoinHandle<'_, ()>| {
+        let n = reads.load(Ordering::SeqCst);
+        while reads.load(Ordering::SeqCst) == n && !reader.is_finished() {
+            std::thread::yield_now();
+        }
+    };
     std::thread::scope(|s| {
         let reader = s.spawn(|| {
-            let mut reads = 0usize;
             while !done.load(Ordering::SeqCst) {
                 assert!(store.item("a").unwrap().is_some());
                 assert_eq!(
                     store.lookup_key("u:c").unwrap(),
                     Some(KeyHit::Live("c".into()))
                 );
-                reads += 1;
+                reads.fetch_add(1, Ordering::SeqCst);
             }
-            reads
         });
         for _ in 0..3 {
+            one_more_read(&reader);
             store.after_prune().unwrap();
         }
+        one_more_read(&reader);
         done.store(true, Ordering::SeqCst);
-        assert!(reader.join().unwrap() > 0);
+        // A failed read panics the reader, and the join reports it.
+        reader.join().unwrap();
     });
 }
 
