@@ -18,6 +18,7 @@ pub(super) struct GatedStore {
     /// The index walk fails after its first entry (the load tests).
     pub(super) walk_fails: AtomicBool,
     pub(super) after_scans: AtomicUsize,
+    after_prunes: AtomicUsize,
 }
 
 impl GatedStore {
@@ -29,6 +30,7 @@ impl GatedStore {
             commits: AtomicUsize::new(0),
             walk_fails: AtomicBool::new(false),
             after_scans: AtomicUsize::new(0),
+            after_prunes: AtomicUsize::new(0),
         }
     }
 }
@@ -131,6 +133,7 @@ impl Store for GatedStore {
         self.inner.prune(ids)
     }
     fn after_prune(&self) -> Result<(), StoreError> {
+        self.after_prunes.fetch_add(1, Ordering::SeqCst);
         self.inner.after_prune()
     }
     fn size_on_disk(&self) -> Result<u64, StoreError> {
@@ -265,4 +268,43 @@ fn pruning_waits_for_the_batches_already_decided() {
         assert_eq!(pruned.recv().unwrap().unwrap(), 1);
     });
     assert!(archive.is_empty());
+}
+
+#[test]
+fn a_prune_that_removed_something_lets_the_store_release_memory_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(GatedStore::open(dir.path()));
+    let archive = Archive::new(store.clone()).unwrap();
+    // 501 items: two of the prune's chunks of 500.
+    let items: Vec<Candidate> = (0..501)
+        .map(|n| {
+            candidate(
+                "khanhhoa",
+                &format!("https://bqlkktkcn.khanhhoa.gov.vn/tin/{n}.html"),
+                &format!("Tin số {n} về khu công nghiệp"),
+                &format!("Nội dung riêng của tin số {n}."),
+                1 + (n % 5) as u32,
+            )
+        })
+        .collect();
+    let report = archive
+        .ingest("khanhhoa", items, SourceState::default())
+        .unwrap();
+    assert_eq!(report.new, 501);
+    let before_all = Utc.with_ymd_and_hms(2025, 8, 1, 0, 0, 0).unwrap();
+    assert_eq!(archive.prune_before(before_all).unwrap(), 0);
+    assert_eq!(store.after_prunes.load(Ordering::SeqCst), 0);
+    let after_all = Utc.with_ymd_and_hms(2025, 9, 30, 0, 0, 0).unwrap();
+    assert_eq!(archive.prune_before(after_all).unwrap(), 501);
+    assert_eq!(store.after_prunes.load(Ordering::SeqCst), 1);
+    assert!(archive.is_empty());
+    // The reopened store still takes what comes next.
+    assert_eq!(
+        archive
+            .ingest("hungyen", vec![hy()], SourceState::default())
+            .unwrap()
+            .new,
+        1
+    );
+    assert_eq!(store.item_count(), 1);
 }
