@@ -38,7 +38,15 @@ impl Postings {
 
     /// Sort and rebuild the directory (after any change).
     pub(super) fn seal(&mut self) {
-        self.pairs.sort_unstable();
+        if self.dir.is_empty() {
+            self.pairs.sort_unstable();
+        } else {
+            // Sealed before: the pairs are a sorted run plus the tail added since. The
+            // stable sort takes the run as it is and merges the sorted tail into it; the
+            // unstable one sorted it all again, which the cold round did every 64 inserts
+            // (`cold_round_lookups` 2.40-2.79 s -> 2.25-2.43 s).
+            self.pairs.sort();
+        }
         self.bits = (self.pairs.len() / 4).max(1).ilog2().min(20);
         let buckets = 1usize << self.bits;
         self.dir.clear();
@@ -126,6 +134,29 @@ pub(super) fn prefetch<T>(p: *const T) {
 #[cfg(test)]
 mod tests {
     use super::Postings;
+
+    #[test]
+    fn a_tail_added_after_a_seal_is_merged_in_and_found() {
+        let key = |i: u32| i.wrapping_mul(0x9E37_79B9);
+        let mut p = Postings::default();
+        p.extend((0..3000u32).map(|i| (key(i), i)));
+        p.seal();
+        // A tail of keys old and new, and a removal, as a day's list sees them.
+        p.extend((2990..3100u32).map(|i| (key(i), 10_000 + i)));
+        p.seal();
+        p.retain_slots(|s| s != 7);
+        assert!(p.pairs.windows(2).all(|w| w[0] <= w[1]));
+        for i in [0u32, 1500, 2989] {
+            assert_eq!(p.get(key(i)).collect::<Vec<_>>(), [i]);
+        }
+        for i in 2990..3000u32 {
+            let mut run: Vec<u32> = p.get(key(i)).collect();
+            run.sort_unstable();
+            assert_eq!(run, [i, 10_000 + i]);
+        }
+        assert_eq!(p.get(key(3050)).collect::<Vec<_>>(), [13_050]);
+        assert_eq!(p.get(key(7)).count(), 0);
+    }
 
     #[test]
     fn get_finds_exactly_the_run_of_a_key_next_to_a_long_one() {
