@@ -223,6 +223,21 @@ impl Archive {
         self.store.source_state(source)
     }
 
+    /// Run store work from async code on the blocking pool. Store calls can wait on
+    /// locks: the decision lock (held through a retention pass) and the store's own
+    /// while it reopens after one. On a runtime worker that wait would stall every task
+    /// scheduled there, the HTTP server's included.
+    pub async fn off_runtime<T, F>(self: &Arc<Self>, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Archive) -> Result<T, StoreError> + Send + 'static,
+    {
+        let archive = self.clone();
+        tokio::task::spawn_blocking(move || f(&archive))
+            .await
+            .map_err(|e| StoreError::Io(format!("store task failed: {e}")))?
+    }
+
     /// Stories matching the query, newest lead first.
     pub fn query(&self, q: &Query) -> Result<Page, StoreError> {
         let (picked, next_before) = self.inner.read().map_err(|_| poisoned())?.catalog.page(q);

@@ -96,9 +96,22 @@ impl Poller {
         outcome
     }
 
+    async fn save_state(&self, source: &str, state: SourceState) {
+        let id = source.to_string();
+        let saved = self
+            .archive
+            .off_runtime(move |a| a.put_source_state(&id, state))
+            .await;
+        if let Err(e) = saved {
+            warn!(error = %e, "cannot save source state");
+        }
+    }
+
     async fn poll_inner(&self, source: &Source) -> PollOutcome {
         let now = Utc::now();
-        let mut state = match self.archive.source_state(&source.id) {
+        let id = source.id.clone();
+        let loaded = self.archive.off_runtime(move |a| a.source_state(&id)).await;
+        let mut state = match loaded {
             Ok(s) => s.unwrap_or_default(),
             Err(e) => {
                 warn!(error = %e, "cannot read source state; starting fresh");
@@ -158,9 +171,7 @@ impl Poller {
                 );
                 state.last_status = Some("error".into());
                 state.next_poll = Some(next);
-                if let Err(e) = self.archive.put_source_state(&source.id, state) {
-                    warn!(error = %e, "cannot save source state");
-                }
+                self.save_state(&source.id, state).await;
                 return PollOutcome {
                     source: source.id.clone(),
                     status: PollStatus::Error(f.message),
@@ -182,9 +193,7 @@ impl Poller {
         );
         state.next_poll = Some(next);
         // The state was already committed with the items; save the schedule too.
-        if let Err(e) = self.archive.put_source_state(&source.id, state) {
-            warn!(error = %e, "cannot save source state");
-        }
+        self.save_state(&source.id, state).await;
         PollOutcome {
             source: source.id.clone(),
             status,

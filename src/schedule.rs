@@ -185,7 +185,12 @@ async fn source_loop(
     cancel: CancellationToken,
 ) {
     loop {
-        let state = match poller.archive.source_state(&source.id) {
+        let id = source.id.clone();
+        let loaded = poller
+            .archive
+            .off_runtime(move |a| a.source_state(&id))
+            .await;
+        let state = match loaded {
             Ok(st) => st,
             Err(e) => {
                 warn!(source = %source.id, error = %e, "cannot read schedule");

@@ -77,6 +77,12 @@ async fn metrics_count_polls_and_items() {
         "{m}"
     );
     assert!(m.contains("zonewire_store_items 3"), "{m}");
+    let store_bytes: f64 = m
+        .lines()
+        .find_map(|l| l.strip_prefix("zonewire_store_size_bytes "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    assert!(store_bytes > 0.0, "{m}");
     assert!(m.contains("zonewire_fetch_duration_seconds_count"), "{m}");
     // Metrics are process-wide and other tests in this binary serve feeds too.
     let served: f64 = m

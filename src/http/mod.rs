@@ -120,21 +120,24 @@ async fn page(State(s): State<AppState>, RawQuery(q): RawQuery, h: HeaderMap) ->
     serve_cached(s, Format::Html, q, h).await
 }
 
-fn source_rows(state: &AppState) -> Result<Vec<(SourceInfo, SourceState)>, String> {
-    let mut rows = Vec::new();
-    for s in &state.config().sources {
-        let st = state
-            .archive
-            .source_state(&s.id)
-            .map_err(|e| e.to_string())?
-            .unwrap_or_default();
-        rows.push((s.info(), st));
-    }
-    Ok(rows)
+async fn source_rows(state: &AppState) -> Result<Vec<(SourceInfo, SourceState)>, String> {
+    let infos: Vec<SourceInfo> = state.config().sources.iter().map(|s| s.info()).collect();
+    state
+        .archive
+        .off_runtime(move |archive| {
+            let mut rows = Vec::with_capacity(infos.len());
+            for info in infos {
+                let st = archive.source_state(&info.id)?.unwrap_or_default();
+                rows.push((info, st));
+            }
+            Ok(rows)
+        })
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn sources_page(State(s): State<AppState>) -> Response {
-    match source_rows(&s) {
+    match source_rows(&s).await {
         Ok(rows) => {
             let config = s.config();
             let meta = feed_meta(
@@ -154,7 +157,7 @@ async fn sources_page(State(s): State<AppState>) -> Response {
 }
 
 async fn sources_json(State(s): State<AppState>) -> Response {
-    match source_rows(&s) {
+    match source_rows(&s).await {
         Ok(rows) => {
             let list: Vec<serde_json::Value> = rows
                 .into_iter()
@@ -271,8 +274,13 @@ async fn count_requests(
 async fn metrics(State(s): State<AppState>) -> Response {
     let m = crate::metrics::get();
     m.store_items.set(s.archive.len() as i64);
-    m.store_bytes
-        .set(s.archive.store().size_on_disk().unwrap_or(0) as i64);
+    // Off the runtime: it reads the store's files, and it waits while the store reopens
+    // after a retention pass.
+    let archive = s.archive.clone();
+    if let Ok(Ok(bytes)) = tokio::task::spawn_blocking(move || archive.store().size_on_disk()).await
+    {
+        m.store_bytes.set(bytes as i64);
+    }
     (
         [(
             header::CONTENT_TYPE,
