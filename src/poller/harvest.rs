@@ -156,9 +156,16 @@ impl Poller {
         };
         let mut out = Vec::with_capacity(candidates.len());
         let mut followed = 0usize;
+        // One trip to the blocking pool for all of them (`Archive::off_runtime`). An entry
+        // that cannot be checked counts as known: it is not followed.
+        let keys: Vec<Vec<String>> = candidates.iter().map(|c| c.keys.clone()).collect();
+        let known = self
+            .archive
+            .off_runtime(move |a| Ok(keys.iter().map(|k| a.is_known(k).unwrap_or(true)).collect()))
+            .await
+            .unwrap_or_else(|_| vec![true; candidates.len()]);
         // `normalize_unseen` gives each candidate's raw entry at the same position.
-        for (cand, raw) in candidates.into_iter().zip(entries) {
-            let known = self.archive.is_known(&cand.keys).unwrap_or(true);
+        for ((cand, raw), known) in candidates.into_iter().zip(entries).zip(known) {
             let (false, mut raw, true) = (known, raw, followed < self.poll.max_follow) else {
                 out.push(cand);
                 continue;
