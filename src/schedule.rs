@@ -185,12 +185,11 @@ async fn source_loop(
     cancel: CancellationToken,
 ) {
     loop {
-        let id = source.id.clone();
-        let loaded = poller
-            .archive
-            .off_runtime(move |a| a.source_state(&id))
-            .await;
-        let state = match loaded {
+        // On the runtime, unlike the poll's store calls (`Archive::off_runtime`): a read
+        // takes no archive lock and waits only out a reopen after retention (~0.1 s a day),
+        // while a blocking-pool trip per source started a thread for each of 1,000 sources
+        // at start-up (+5 MiB idle RSS).
+        let state = match poller.archive.source_state(&source.id) {
             Ok(st) => st,
             Err(e) => {
                 warn!(source = %source.id, error = %e, "cannot read schedule");
