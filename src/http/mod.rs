@@ -276,9 +276,7 @@ async fn metrics(State(s): State<AppState>) -> Response {
     m.store_items.set(s.archive.len() as i64);
     // Off the runtime: it reads the store's files, and it waits while the store reopens
     // after a retention pass.
-    let archive = s.archive.clone();
-    if let Ok(Ok(bytes)) = tokio::task::spawn_blocking(move || archive.store().size_on_disk()).await
-    {
+    if let Ok(bytes) = s.archive.off_runtime(|a| a.store().size_on_disk()).await {
         m.store_bytes.set(bytes as i64);
     }
     (

@@ -98,9 +98,13 @@ impl SledStore {
     /// for the operations in flight, and holds back new ones until it is done (~0.1 s).
     fn reopen(&self) -> Result<()> {
         let mut open = self.open.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(trees) = open.as_ref() {
-            // Closing would flush too, and fail the same way: keep it open, cache and all.
-            trees.db.flush()?;
+        if let Some(trees) = open.as_ref()
+            && let Err(e) = trees.db.flush()
+        {
+            // Closing would flush too, and fail the same way with the store closed: keep
+            // it open, cache and all, and let the daemon serve.
+            tracing::warn!(error = %e, "cannot flush the store to reopen it; keeping its cache");
+            return Ok(());
         }
         // Closed before it is opened again: sled locks the directory.
         drop(open.take());
@@ -366,21 +370,8 @@ impl Store for SledStore {
     /// that held the whole index tree (~130 MiB) for the life of the process. Closing and
     /// reopening the database (~0.1 s, while the archive finishes its indexes) drops it.
     fn after_scan(self: Arc<Self>) -> Result<Arc<dyn Store>> {
-        let store = match Arc::try_unwrap(self) {
-            Ok(store) => store,
-            // Someone else holds the store: keep it, cache and all.
-            Err(shared) => return Ok(shared),
-        };
-        let path = store.path.clone();
-        if let Err(e) = store.flush() {
-            // Closing would flush too, and fail the same way with the store closed: keep
-            // it open, cache and all, and let the daemon serve.
-            tracing::warn!(error = %e, "cannot flush the store after start-up; keeping its cache");
-            return Ok(Arc::new(store));
-        }
-        drop(store);
-        // `open` waits for sled's threads to release the lock (the crash test met them).
-        Ok(Arc::new(SledStore::open(&path)?))
+        self.reopen()?;
+        Ok(self)
     }
 
     fn prune(&self, ids: &[String]) -> Result<usize> {
