@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::text::{fold_into, is_word_char};
+use crate::text::{ByteFold, fold_into, is_word_char};
 
 /// What stood between a syllable and the one before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +70,10 @@ fn is_invisible(c: char) -> bool {
 }
 
 fn classify(sep: &str) -> Sep {
+    // Most separators are one space.
+    if sep == " " {
+        return Sep::Space;
+    }
     if sep.contains(['\n', '\r']) {
         return Sep::Hard;
     }
@@ -117,59 +121,127 @@ impl Split<'_> {
             .collect()
     }
 
-    /// Adds the word at `from..to` of `text` (what becomes `self.text`), after the
-    /// separator at `sep_from..from`.
-    fn push(&mut self, text: &str, sep_from: usize, from: usize, to: usize) {
-        let sep = text.get(sep_from..from).unwrap_or("");
-        let word = text.get(from..to).unwrap_or("");
+    /// Ends the word `w` at `to` of `text` (what becomes `self.text`), after the separator
+    /// at `sep_from..w.start`.
+    fn finish(&mut self, text: &str, sep_from: usize, w: Word, to: usize) {
+        let word = text.get(w.start..to).unwrap_or("");
+        if !w.simple {
+            self.folded.truncate(w.folded_start);
+            fold_into(word, &mut self.folded);
+        }
         let sep_before = if self.spans.is_empty() {
             Sep::Start
         } else {
-            classify(sep)
+            classify(text.get(sep_from..w.start).unwrap_or(""))
         };
-        let folded_start = self.folded.len();
-        fold_into(word, &mut self.folded);
         self.spans.push(Span {
-            word: (from, to),
-            folded: (folded_start, self.folded.len()),
-            caps: word.chars().next().is_some_and(char::is_uppercase),
-            ascii: word.is_ascii(),
+            word: (w.start, to),
+            folded: (w.folded_start, self.folded.len()),
+            caps: w.caps,
+            ascii: w.ascii,
             sep_before,
         });
     }
 }
 
+/// A word being scanned: its folded form is written a character at a time while every
+/// character folds to one ASCII byte (`simple`), and folded whole at its end otherwise.
+struct Word {
+    start: usize,
+    folded_start: usize,
+    simple: bool,
+    ascii: bool,
+    caps: bool,
+}
+
+/// Per ASCII byte: its fold (lower case) when it is a letter or a digit, 0 otherwise.
+const ASCII_FOLD: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            table[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table
+};
+
 /// The syllables of `text`, in order.
 pub(super) fn split(text: &str) -> Split<'_> {
     // Normalised text (what `normalize` passes) is used as it is.
-    let clean: Cow<'_, str> = if !text.contains(is_invisible) && crate::text::is_nfc_yes(text) {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(text.chars().filter(|&c| !is_invisible(c)).nfc().collect())
-    };
+    scan(Cow::Borrowed(text), true).unwrap_or_else(|| {
+        let clean: String = text.chars().filter(|&c| !is_invisible(c)).nfc().collect();
+        scan(Cow::Owned(clean), false).unwrap_or_default()
+    })
+}
+
+/// Whether `text` has invisible characters or is not NFC.
+fn needs_cleaning(text: &str) -> bool {
+    text.contains(is_invisible) || !crate::text::is_nfc_yes(text)
+}
+
+/// Splits `clean` in one pass that folds as it goes. Splitting, then folding each word
+/// with `fold_into`, read every character three times (two checks, the split) and again
+/// to fold; that was 8 % of a cold round's instructions. With `check`, each character
+/// outside the ranges known to be NFC and visible sends the whole text through
+/// [`needs_cleaning`], and the answer is `None` when it does.
+fn scan(clean: Cow<'_, str>, mut check: bool) -> Option<Split<'_>> {
     let mut out = Split {
         text: Cow::Borrowed(""),
         folded: String::with_capacity(clean.len()),
         spans: Vec::new(),
     };
+    let fold = ByteFold::new();
+    let bytes = clean.as_bytes();
     let mut sep_start = 0;
-    let mut word_start: Option<usize> = None;
-    for (i, c) in clean.char_indices() {
-        match (word_start, is_word_char(c)) {
-            (None, true) => word_start = Some(i),
-            (Some(ws), false) => {
-                out.push(&clean, sep_start, ws, i);
-                word_start = None;
+    let mut word: Option<Word> = None;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let (c, byte, word_char) = if b.is_ascii() {
+            let f = ASCII_FOLD[usize::from(b)];
+            (char::from(b), (f != 0).then_some(f), f != 0)
+        } else {
+            let c = clean.get(i..).and_then(|s| s.chars().next())?;
+            if check && (is_invisible(c) || !crate::text::nfc_stable(c)) {
+                if needs_cleaning(&clean) {
+                    return None;
+                }
+                check = false;
+            }
+            (c, fold.byte(c), is_word_char(c))
+        };
+        let len = c.len_utf8();
+        if !word_char {
+            if let Some(w) = word.take() {
+                out.finish(&clean, sep_start, w, i);
                 sep_start = i;
             }
-            _ => {}
+            i += len;
+            continue;
         }
+        let w = word.get_or_insert_with(|| Word {
+            start: i,
+            folded_start: out.folded.len(),
+            simple: true,
+            ascii: true,
+            caps: c.is_uppercase(),
+        });
+        w.ascii &= len == 1;
+        if w.simple {
+            match byte {
+                Some(b) => out.folded.push(char::from(b)),
+                None => w.simple = false,
+            }
+        }
+        i += len;
     }
-    if let Some(ws) = word_start {
-        out.push(&clean, sep_start, ws, clean.len());
+    if let Some(w) = word {
+        out.finish(&clean, sep_start, w, clean.len());
     }
     out.text = clean;
-    out
+    Some(out)
 }
 
 /// Lookup key of a spelling: its folded syllables joined by single spaces, punctuation
@@ -247,6 +319,102 @@ mod tests {
         assert!(!s[0].lower_is("khanh") && !s[0].lower_is("khánhx"));
         assert!(s[0].caps && s[1].caps);
         assert!(!s[1].ascii);
+    }
+
+    /// The split as it was before it folded in the same pass: clean the text if needed,
+    /// cut it at non-word characters, then fold each word on its own.
+    fn split_reference(text: &str) -> Vec<(String, String, bool, bool, Sep)> {
+        let clean: String = if !needs_cleaning(text) {
+            text.to_string()
+        } else {
+            text.chars().filter(|&c| !is_invisible(c)).nfc().collect()
+        };
+        let mut out = Vec::new();
+        let mut push = |sep: &str, word: &str| {
+            let sep_before = if out.is_empty() {
+                Sep::Start
+            } else {
+                classify(sep)
+            };
+            out.push((
+                word.to_string(),
+                crate::text::fold(word),
+                word.chars().next().is_some_and(char::is_uppercase),
+                word.is_ascii(),
+                sep_before,
+            ));
+        };
+        let mut sep_start = 0;
+        let mut word_start = None;
+        for (i, c) in clean.char_indices() {
+            match (word_start, is_word_char(c)) {
+                (None, true) => word_start = Some(i),
+                (Some(ws), false) => {
+                    push(&clean[sep_start..ws], &clean[ws..i]);
+                    word_start = None;
+                    sep_start = i;
+                }
+                _ => {}
+            }
+        }
+        if let Some(ws) = word_start {
+            push(&clean[sep_start..ws], &clean[ws..]);
+        }
+        out
+    }
+
+    fn split_now(text: &str) -> Vec<(String, String, bool, bool, Sep)> {
+        split(text)
+            .syllables()
+            .iter()
+            .map(|s| {
+                (
+                    s.word.to_string(),
+                    s.folded.to_string(),
+                    s.caps,
+                    s.ascii,
+                    s.sep_before,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_pass_split_answers_like_split_then_fold() {
+        let cases = [
+            "Đoàn công tác tỉnh Hưng Yên thăm Khánh Hòa. TP.HCM, Bà Rịa - Vũng Tàu",
+            // NFD, invisible characters, a lone combining mark, other scripts.
+            "Kha\u{301}nh Hoa\u{300} \u{200B}Huế\u{AD}x \u{301}abc Ελλάδα 東京 İstanbul",
+            "  \n\t“Hà Nội” – 06/9/2025, 1.500 tỷ; ² ª Ⅻ ß ﬁ ǅ Ǳ ŉ ΐ #1 e\u{301}\u{302}",
+            "",
+            "   ",
+            "a",
+            "Hồ Chí Minh\u{FEFF}",
+        ];
+        for text in cases {
+            assert_eq!(split_now(text), split_reference(text), "text {text:?}");
+        }
+        // Random strings over an alphabet of the characters the fast path treats apart.
+        let alphabet: Vec<char> =
+            "aZ9 .-–\n,ĐđàÀằẰệỆươƯ\u{300}\u{301}\u{AD}\u{200B}\u{FEFF}²ªßΐάω東İǅﬁ\u{2022}\u{201C}°"
+                .chars()
+                .collect();
+        // xorshift64: any fixed sequence will do.
+        let xorshift = |mut x: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^ (x << 17)
+        };
+        let mut rng = 7u64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(rng % 24) {
+                rng = xorshift(rng);
+                text.push(alphabet[(rng % alphabet.len() as u64) as usize]);
+            }
+            rng = xorshift(rng);
+            assert_eq!(split_now(&text), split_reference(&text), "text {text:?}");
+        }
     }
 
     #[test]
