@@ -441,8 +441,17 @@ fn normalize_component(s: &str) -> String {
 }
 
 fn flush_run(out: &mut String, run: &mut Vec<u8>) {
+    // ASCII is NFC and needs no escape, and most paths are only that: the NFC iterator
+    // below cost ~200 instructions a character, most of a canonicalisation.
+    if run.is_ascii()
+        && let Ok(ascii) = std::str::from_utf8(run)
+    {
+        out.push_str(ascii);
+        run.clear();
+        return;
+    }
     for chunk in run.utf8_chunks() {
-        for c in chunk.valid().nfc() {
+        let mut push = |c: char| {
             if c.is_ascii() {
                 out.push(c);
             } else {
@@ -451,6 +460,12 @@ fn flush_run(out: &mut String, run: &mut Vec<u8>) {
                     push_escape(out, byte);
                 }
             }
+        };
+        let valid = chunk.valid();
+        if crate::text::is_nfc_yes(valid) {
+            valid.chars().for_each(&mut push);
+        } else {
+            valid.nfc().for_each(&mut push);
         }
         for &byte in chunk.invalid() {
             push_escape(out, byte);

@@ -296,3 +296,46 @@ fn url_key_table() {
     assert!(is_site_root_key(&url_key("https://www.heza.gov.vn/")));
     assert!(!is_site_root_key(&url_key("https://heza.gov.vn/a")));
 }
+
+/// `flush_run` before its fast paths: every run through the NFC iterator.
+fn flush_run_reference(run: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in run.utf8_chunks() {
+        for c in chunk.valid().nfc() {
+            if c.is_ascii() {
+                out.push(c);
+            } else {
+                let mut buf = [0u8; 4];
+                for &byte in c.encode_utf8(&mut buf).as_bytes() {
+                    push_escape(&mut out, byte);
+                }
+            }
+        }
+        for &byte in chunk.invalid() {
+            push_escape(&mut out, byte);
+        }
+    }
+    out
+}
+
+#[test]
+fn flush_run_fast_paths_answer_like_the_nfc_iterator() {
+    let runs: &[&[u8]] = &[
+        b"",
+        b"tin-tuc",
+        "khu-đô-thị".as_bytes(),
+        "do\u{302}\u{301}c-le\u{302}\u{301}t".as_bytes(),
+        b"a\xcc\x81",
+        b"\xff\xfeabc\xc3",
+        "\u{212B}ngstr\u{F6}m".as_bytes(),
+        "\u{1E9B}\u{323}".as_bytes(),
+        "H\u{F2}a-\u{110}\u{E0} N\u{1EB5}ng".as_bytes(),
+    ];
+    for run in runs {
+        let mut out = String::from("x");
+        let mut buf = run.to_vec();
+        flush_run(&mut out, &mut buf);
+        assert_eq!(out, format!("x{}", flush_run_reference(run)), "run {run:?}");
+        assert!(buf.is_empty());
+    }
+}
