@@ -10,7 +10,6 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use regex::Regex;
-use unicode_normalization::UnicodeNormalization;
 
 use crate::model::vn_offset;
 
@@ -86,7 +85,7 @@ struct Found {
 /// Lower-cased NFC with every kind of space as ASCII space and zero-width characters gone,
 /// so NFD input and NBSP-separated dates parse like clean ones.
 fn prepare(text: &str) -> String {
-    text.nfc()
+    crate::text::nfc_chars(text)
         .filter(|c| !matches!(c, '\u{200B}'..='\u{200D}' | '\u{FEFF}' | '\u{00AD}'))
         .map(|c| if c.is_whitespace() { ' ' } else { c })
         .flat_map(char::to_lowercase)

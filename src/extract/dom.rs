@@ -5,7 +5,6 @@ use std::sync::LazyLock;
 
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html, Node, Selector};
-use unicode_normalization::UnicodeNormalization;
 use url::Url;
 
 use super::ExtractError;
@@ -139,7 +138,7 @@ fn attr_value(el: ElementRef<'_>, attr: &str) -> Option<String> {
 pub(crate) fn clean_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
-    for c in s.nfc() {
+    for c in crate::text::nfc_chars(s) {
         if matches!(c, '\u{200B}'..='\u{200D}' | '\u{FEFF}' | '\u{00AD}') {
             continue;
         }

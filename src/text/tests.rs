@@ -478,3 +478,24 @@ fn the_clean_byte_table_agrees_with_the_character_test_for_every_character() {
     // Continuation bytes are never looked at alone.
     assert!((0x80..0xC0).all(|b| CLEAN_BYTES[b] == Clean::Keep));
 }
+
+#[test]
+fn nfc_chars_answers_like_nfc() {
+    let texts = [
+        "",
+        "Khánh Hòa",
+        "Kha\u{301}nh Hoa\u{300}",
+        "\u{212B}ngstr\u{F6}m",
+        "ô\u{301}",
+        "東京 – “x”",
+        "e\u{301}\u{302}",
+        "\u{1E9B}\u{323}",
+    ];
+    for s in texts {
+        assert_eq!(
+            nfc_chars(s).collect::<String>(),
+            s.nfc().collect::<String>(),
+            "{s:?}"
+        );
+    }
+}

@@ -7,7 +7,6 @@
 //!
 //! This module knows nothing about items or sources; it only rewrites strings.
 
-use unicode_normalization::UnicodeNormalization;
 use url::Url;
 
 /// Canonical absolute form of a link: resolved against `base`, http(s) only, lower-case
@@ -451,7 +450,7 @@ fn flush_run(out: &mut String, run: &mut Vec<u8>) {
         return;
     }
     for chunk in run.utf8_chunks() {
-        let mut push = |c: char| {
+        let push = |c: char| {
             if c.is_ascii() {
                 out.push(c);
             } else {
@@ -461,12 +460,7 @@ fn flush_run(out: &mut String, run: &mut Vec<u8>) {
                 }
             }
         };
-        let valid = chunk.valid();
-        if crate::text::is_nfc_yes(valid) {
-            valid.chars().for_each(&mut push);
-        } else {
-            valid.nfc().for_each(&mut push);
-        }
+        crate::text::nfc_chars(chunk.valid()).for_each(push);
         for &byte in chunk.invalid() {
             push_escape(out, byte);
         }

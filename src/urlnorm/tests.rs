@@ -23,6 +23,7 @@ fn canonical_form_is_a_fixed_point() {
 }
 
 use super::*;
+use unicode_normalization::UnicodeNormalization;
 
 fn base() -> Url {
     Url::parse("https://bqlkktkcn.khanhhoa.gov.vn/article/tin-van/index.html").unwrap()
