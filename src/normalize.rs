@@ -217,7 +217,8 @@ fn normalize_digested(
         .guid
         .map(|g| text::normalize_text(&g))
         .filter(|g| !g.is_empty());
-    let keys = dedup::identity_keys(
+    // `link` came out of `urlnorm::canonicalize` above.
+    let keys = dedup::identity_keys_of_canonical(
         source_id,
         guid.as_deref(),
         link.as_deref(),

@@ -87,6 +87,37 @@ pub fn identity_keys(
     title: &str,
     published: Option<DateTime<FixedOffset>>,
 ) -> Vec<String> {
+    keys_with_link_key(
+        source,
+        guid,
+        canonical_url.and_then(key_of_url),
+        title,
+        published,
+    )
+}
+
+/// [`identity_keys`] for a link that [`urlnorm::canonicalize`] returned (what
+/// normalisation holds): the link is keyed without being canonicalised again.
+pub fn identity_keys_of_canonical(
+    source: &str,
+    guid: Option<&str>,
+    canonicalized: Option<&str>,
+    title: &str,
+    published: Option<DateTime<FixedOffset>>,
+) -> Vec<String> {
+    let link_key = canonicalized
+        .and_then(urlnorm::key_of_canonicalized)
+        .filter(|k| !urlnorm::is_site_root_key(k));
+    keys_with_link_key(source, guid, link_key, title, published)
+}
+
+fn keys_with_link_key(
+    source: &str,
+    guid: Option<&str>,
+    link_key: Option<String>,
+    title: &str,
+    published: Option<DateTime<FixedOffset>>,
+) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     let push = |keys: &mut Vec<String>, k: String| {
         if !keys.contains(&k) {
@@ -94,7 +125,6 @@ pub fn identity_keys(
         }
     };
 
-    let link_key = canonical_url.and_then(key_of_url);
     let guid = guid.map(str::trim).filter(|g| !g.is_empty());
     let guid_is_url = guid.is_some_and(|g| {
         let l = g.get(..8).unwrap_or(g).to_ascii_lowercase();

@@ -324,3 +324,31 @@ fn fingerprint_is_stable_compact_and_round_trips() {
 }
 
 const PINNED_JSON: &str = r#"{"v":1,"mh":"0409014600530212006003c8026c00ae033113130423001302d50512046f008604ac020e052904e4043f01e003d60120019b00c7001902b401fc01d0003a006503d1006b009803d30094022000b302470004026c0ef5010601ff0bac0049012701b606b3035a000c0a8f04ca030e03e4077502ed012302b900e4005001b70028","w":86,"names":"084e10fba54f38e0b8e6e5f6","nums":"540ab623"}"#;
+
+#[test]
+fn keys_of_a_canonicalized_link_equal_keys_of_the_raw_link() {
+    let d = Some(at(2025, 9, 8, 9));
+    let links = [
+        SEED_URL,
+        "http://www.bqlkktkcn.khanhhoa.gov.vn/article/tin-van/a.html?utm_source=fb#top",
+        "https://vanphong.khanhhoa.gov.vn/quy-hoach/khu-%c4%91%c3%b4-th%e1%bb%8b/",
+        "https://vanphong.khanhhoa.gov.vn/quy-hoach/khu-\u{111}o\u{302}-thi\u{323}",
+        "http://www.hepza.gov.vn/web/hepza/tin-tuc;jsessionid=88E5?p_p_id=101&p_p_lifecycle=0",
+        "https://sct.example.gov.vn/Portal/Pages/Tin-Tuc.aspx?ItemID=42&Page=1",
+        "https://example.vn/#!/tin/42",
+        "https://www.khanhhoa.gov.vn/",
+        "https://example.vn/a b/c?x=1&&y=%2F",
+        "mailto:someone@example.vn",
+        "#top",
+    ];
+    for link in links {
+        let canonical = urlnorm::canonicalize(link, None);
+        for guid in [None, Some("news_1"), Some("https://example.vn/a?id=1")] {
+            assert_eq!(
+                identity_keys_of_canonical("s", guid, canonical.as_deref(), SEED_TITLE, d),
+                identity_keys("s", guid, Some(link), SEED_TITLE, d),
+                "link {link:?}, guid {guid:?}"
+            );
+        }
+    }
+}

@@ -127,8 +127,15 @@ pub fn url_key(canonical: &str) -> String {
 /// idempotent makes a no-op: keying an item's link and guid this way took five
 /// canonicalisations an item, 2.5 % of a cold round's CPU.
 pub fn key_of_raw(raw: &str) -> Option<String> {
-    let c = canonicalize(raw, None)?;
-    Url::parse(&c).ok().map(|u| key_of_canonical(&u))
+    key_of_canonicalized(&canonicalize(raw, None)?)
+}
+
+/// [`url_key`] of a string [`canonicalize`] returned, without canonicalising it again
+/// (which, [`canonicalize`] being idempotent, changes nothing): `None` if it does not
+/// parse. For a caller that holds such a string, this is one canonicalisation an item
+/// less (2 % of a cold round's instructions).
+pub fn key_of_canonicalized(canonical: &str) -> Option<String> {
+    Url::parse(canonical).ok().map(|u| key_of_canonical(&u))
 }
 
 fn key_of_canonical(url: &Url) -> String {
