@@ -38,18 +38,8 @@ RESULTS="$WORK/results.tsv"
 : >"$RESULTS"
 PIDS=()
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-
-stop_pid() {
-    local pid=$1
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 cleanup() {
     local pid
@@ -62,13 +52,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-need() {
-    local cmd=$1 pkg=$2
-    command -v "$cmd" >/dev/null 2>&1 && return 0
-    log "installing $pkg (for $cmd)"
-    if [[ ! -f "$WORK/.apt-updated" ]]; then apt-get update -q >&2 && touch "$WORK/.apt-updated"; fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$pkg" >&2
-}
 need wrk wrk
 need nginx nginx-light
 need newsboat newsboat
@@ -102,23 +85,6 @@ stats() {
             med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
             printf "%.6g %.6g %.6g %d\n", med, v[1], v[NR], NR
         }'
-}
-
-start_farm() { # sources extra-args...
-    local n=$1
-    shift
-    "$FARM" serve --sources "$n" --port "$PORT" --base "$BASE" --max-seconds 3600 "$@" \
-        >"$WORK/farm.log" 2>&1 &
-    FARM_PID=$!
-    PIDS+=("$FARM_PID")
-    for _ in $(seq 1 600); do
-        grep -q "farm ready" "$WORK/farm.log" 2>/dev/null && { log "$(head -1 "$WORK/farm.log")"; return 0; }
-        kill -0 "$FARM_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    cat "$WORK/farm.log" >&2
-    log "farm did not start"
-    exit 2
 }
 
 stop_farm() { stop_pid "$FARM_PID"; }
