@@ -40,14 +40,7 @@ trap 'exit 130' INT TERM
 need valgrind valgrind
 need callgrind_annotate valgrind
 
-if [[ -n "${BASE_ZW:-}" ]]; then BASE_ZW=$(realpath -- "$BASE_ZW"); fi
-cd "$ROOT"
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    log "building release binaries (once)"
-    cargo build --release --locked --bin zonewire --bin zonewire-farm >&2
-fi
-ZW="$ROOT/target/release/zonewire"
-FARM="$ROOT/target/release/zonewire-farm"
+prepare_binaries
 BASE=$(date +%s)
 
 "$FARM" config --sources "$N" --port "$PORT" --store "$WORK/store" \

@@ -1,6 +1,6 @@
 # Helpers shared by bench/run.sh and bench/callgrind.sh (sourced, not run). The caller sets
-# WORK (a scratch directory), PIDS (an array of what to stop on exit) and FARM, PORT, BASE
-# before calling start_farm.
+# ROOT (the repository), WORK (a scratch directory) and PIDS (an array of what to stop on
+# exit), and PORT and BASE before calling start_farm (prepare_binaries sets FARM).
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -40,4 +40,17 @@ start_farm() {
     cat "$WORK/farm.log" >&2
     log "farm did not start"
     exit 2
+}
+
+# prepare_binaries: resolves a relative BASE_ZW from where the script was started, moves to
+# ROOT, builds the release binaries unless SKIP_BUILD=1, and sets ZW and FARM.
+prepare_binaries() {
+    if [[ -n "${BASE_ZW:-}" ]]; then BASE_ZW=$(realpath -- "$BASE_ZW"); fi
+    cd "$ROOT"
+    if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+        log "building release binaries (once)"
+        cargo build --release --locked --bin zonewire --bin zonewire-farm >&2
+    fi
+    ZW="$ROOT/target/release/zonewire"
+    FARM="$ROOT/target/release/zonewire-farm"
 }

@@ -58,15 +58,7 @@ need newsboat newsboat
 need curl curl
 [[ -x /usr/bin/time ]] || need time time
 
-# A relative BASE_ZW names a file from where the script was started.
-if [[ -n "${BASE_ZW:-}" ]]; then BASE_ZW=$(realpath -- "$BASE_ZW"); fi
-cd "$ROOT"
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    log "building release binaries (once)"
-    cargo build --release --locked --bin zonewire --bin zonewire-farm >&2
-fi
-ZW="$ROOT/target/release/zonewire"
-FARM="$ROOT/target/release/zonewire-farm"
+prepare_binaries
 # One base date for the whole run, so farm restarts serve byte-identical bodies.
 BASE=$(date +%s)
 LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
