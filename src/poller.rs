@@ -140,6 +140,8 @@ impl Poller {
             insecure_tls: source.insecure_tls,
         };
 
+        // Read before the poll: a successful one overwrites the status.
+        let recovering = state.last_status.as_deref() == Some("error");
         let result = self.fetch_and_ingest(source, &request, &mut state).await;
         let (status, report, entries, hint) = match result {
             Ok((status, report, entries, hint)) => (status, report, entries, hint),
@@ -182,7 +184,7 @@ impl Poller {
             }
         };
         let next = schedule::after_success(now, source.interval, hint, self.poll.max_backoff);
-        if state.last_status.as_deref() == Some("error") {
+        if recovering {
             info!("source recovered");
         }
         info!(

@@ -180,6 +180,47 @@ fn poll_export_and_sources_on_the_demo() {
 
 #[cfg(unix)]
 #[test]
+fn a_source_that_works_again_is_logged_as_recovered() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed.xml");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = dir.path().join("z.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[store]\npath = \"{}\"\n\n[[source]]\nid = \"kh\"\nurl = \"file://{}\"\n",
+            dir.path().join("s.sled").display(),
+            feed.display()
+        ),
+    )
+    .unwrap();
+    let cfg = config.to_str().unwrap();
+    let poll = || zonewire(&["--log-level", "info", "poll", "--config", cfg]);
+    let failed = poll();
+    assert!(
+        stderr(&failed).contains("poll failed"),
+        "{}",
+        stderr(&failed)
+    );
+    assert!(!stderr(&failed).contains("source recovered"));
+    std::fs::copy(root.join("config/demo/khanhhoa-bqlkkt.xml"), &feed).unwrap();
+    let recovered = poll();
+    assert!(recovered.status.success(), "{}", stderr(&recovered));
+    assert!(
+        stderr(&recovered).contains("source recovered"),
+        "{}",
+        stderr(&recovered)
+    );
+    // Said once: the next success is an ordinary one.
+    let again = poll();
+    assert!(
+        !stderr(&again).contains("source recovered"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
 fn sighup_and_reload_command_reload_the_running_daemon() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
