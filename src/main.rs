@@ -179,6 +179,11 @@ impl From<AppError> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logs(&cli);
+    if !zonewire::heap::fix_mmap_threshold() {
+        tracing::debug!(
+            "malloc's mmap threshold left as it is (set by the environment, or not glibc)"
+        );
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
