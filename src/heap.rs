@@ -89,8 +89,8 @@ mod tests {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     #[test]
     fn glibc_accepts_the_threshold() {
-        // glibc refuses values over its maximum (32 MiB on 64-bit): ours must stay under
-        // it, or the daemon would silently keep the dynamic threshold.
+        // glibc refuses values above its maximum: ours must be accepted, or the daemon
+        // would silently keep the dynamic threshold.
         assert!(set_mmap_threshold(MMAP_THRESHOLD));
     }
 }

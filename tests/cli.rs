@@ -178,6 +178,7 @@ fn poll_export_and_sources_on_the_demo() {
     assert!(row.split_whitespace().any(|w| w == "2"), "{row}");
 }
 
+// Unix only: the config names the feed by an absolute `file://` path.
 #[cfg(unix)]
 #[test]
 fn a_source_that_works_again_is_logged_as_recovered() {
@@ -220,6 +221,7 @@ fn a_source_that_works_again_is_logged_as_recovered() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn sighup_and_reload_command_reload_the_running_daemon() {
     use std::io::{BufRead, BufReader};
