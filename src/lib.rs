@@ -32,3 +32,24 @@ pub mod schedule;
 pub mod store;
 pub mod text;
 pub mod urlnorm;
+
+/// Lower-case hex of `bytes`: item ids, ETags, feed ids and body digests. A `format!`
+/// per byte was 16 allocations for every new item's id.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * bytes.len());
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_is_lower_case_and_two_digits_a_byte() {
+        assert_eq!(super::hex(&[0x00, 0x0f, 0xa0, 0xff, 0x42]), "000fa0ff42");
+        assert_eq!(super::hex(&[]), "");
+    }
+}

@@ -231,7 +231,7 @@ impl Poller {
             info!(to = %to, "source moved permanently; polling the new URL from now on");
             state.effective_url = Some(to.to_string());
         }
-        let hash = hex(&Sha256::digest(&fetched.body));
+        let hash = crate::hex(&Sha256::digest(&fetched.body));
         // Servers that ignore validators resend the same bytes: skip all the work.
         if state.body_hash.as_deref() == Some(hash.as_str()) {
             state.etag = fetched.etag.clone().or(state.etag.take());
@@ -347,8 +347,4 @@ fn mark_success(state: &mut SourceState, status: &str) {
     state.last_status = Some(status.to_string());
     state.last_error = None;
     state.consecutive_failures = 0;
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -230,5 +230,5 @@ fn native_key(url_key: &str, guid: Option<&str>) -> Option<String> {
 pub fn item_id(key: &str) -> String {
     use sha2::{Digest, Sha256};
     let d = Sha256::digest(key.as_bytes());
-    d.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    crate::hex(&d[..16])
 }

@@ -231,6 +231,10 @@ pub(crate) fn names(toks: &[Tok]) -> Vec<String> {
             out.push(s);
         }
     };
+    // Reused for every run: a Vec per run and a joined String per probe were most of
+    // the allocations here.
+    let mut words: Vec<&str> = Vec::new();
+    let mut probe = String::new();
     let mut i = 0;
     while i < toks.len() {
         if toks[i].is_num || !toks[i].cap {
@@ -250,18 +254,28 @@ pub(crate) fn names(toks: &[Tok]) -> Vec<String> {
                 push(t.text.clone());
             }
         }
-        let words: Vec<&str> = run
-            .iter()
-            .filter(|t| !(t.upper && t.text.len() >= 2))
-            .map(|t| t.text.as_str())
-            .collect();
+        words.clear();
+        words.extend(
+            run.iter()
+                .filter(|t| !(t.upper && t.text.len() >= 2))
+                .map(|t| t.text.as_str()),
+        );
         // Place names first, whole; the rest of the run is split around them.
         let mut seg_start = 0;
         let mut k = 0;
         while k < words.len() {
-            let place = (2..=4)
-                .rev()
-                .find(|&n| k + n <= words.len() && lexicon::is_place(&words[k..k + n].join(" ")));
+            let place = (2..=4).rev().find(|&n| {
+                k + n <= words.len() && {
+                    probe.clear();
+                    for (m, w) in words[k..k + n].iter().enumerate() {
+                        if m > 0 {
+                            probe.push(' ');
+                        }
+                        probe.push_str(w);
+                    }
+                    lexicon::is_place(&probe)
+                }
+            });
             if let Some(n) = place {
                 push_trimmed(&words[seg_start..k], &mut push);
                 push(words[k..k + n].join(" "));

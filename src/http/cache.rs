@@ -350,7 +350,7 @@ pub(super) async fn serve_cached(
                         Err(e) => return server_error(e.to_string()),
                     };
                     let digest = Sha256::digest(&body);
-                    let etag: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+                    let etag = crate::hex(&digest[..12]);
                     let gz = gzip(&body);
                     state.cache.put(
                         key.clone(),

@@ -175,7 +175,14 @@ fn joinable(syls: &[Syllable], k: usize) -> bool {
 }
 
 /// Longest entry starting at `i` whose syllables pass the case and diacritic checks.
-fn candidate_at<'i>(index: &'i TagIndex, syls: &[Syllable], i: usize) -> Option<Candidate<'i>> {
+/// `key` is scratch space, reused across calls: a fresh String here grew once or twice
+/// for every capitalised syllable of every text (~30 allocations an item).
+fn candidate_at<'i>(
+    index: &'i TagIndex,
+    syls: &[Syllable],
+    i: usize,
+    key: &mut String,
+) -> Option<Candidate<'i>> {
     // An entry with a slug needs a capital on every syllable (`fits` below).
     let folded = syls[i].folded;
     let can_start = if syls[i].caps {
@@ -192,7 +199,7 @@ fn candidate_at<'i>(index: &'i TagIndex, syls: &[Syllable], i: usize) -> Option<
     }
     // One key string, probed by its prefixes: a String per n-gram was most of the
     // allocations of tagging.
-    let mut key = String::new();
+    key.clear();
     let mut ends = [0usize; MAX_N];
     for (n, s) in syls[i..i + max].iter().enumerate() {
         if !key.is_empty() {
@@ -275,9 +282,10 @@ pub(super) fn tag(text: &str) -> Vec<&'static str> {
     let split = syllables::split(text);
     let syls = split.syllables();
     let mut out: Vec<&'static str> = Vec::new();
+    let mut key = String::new();
     let mut i = 0;
     while i < syls.len() {
-        let Some(c) = candidate_at(index, &syls, i) else {
+        let Some(c) = candidate_at(index, &syls, i, &mut key) else {
             i += 1;
             continue;
         };
@@ -287,7 +295,7 @@ pub(super) fn tag(text: &str) -> Vec<&'static str> {
         };
         let end = c.start + c.len;
         let overlap = (i + 1..end)
-            .filter_map(|j| candidate_at(index, &syls, j))
+            .filter_map(|j| candidate_at(index, &syls, j, &mut key))
             .find(|o| o.start + o.len > end);
         if let Some(o) = overlap {
             i = if is_word(&syls[i], COMPASS) {

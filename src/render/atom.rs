@@ -35,11 +35,7 @@ pub(crate) fn feed_id(self_url: &str) -> String {
         Err(_) => self_url.to_string(),
     };
     let digest = Sha256::digest(key.as_bytes());
-    let mut hex = String::with_capacity(32);
-    for b in &digest[..16] {
-        let _ = write!(hex, "{b:02x}");
-    }
-    format!("urn:zonewire:feed:{hex}")
+    format!("urn:zonewire:feed:{}", crate::hex(&digest[..16]))
 }
 
 fn link(out: &mut String, rel: &str, mime: Option<&str>, href: &str, title: Option<&str>) {
