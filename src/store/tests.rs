@@ -25,6 +25,24 @@ fn open(dir: &tempfile::TempDir) -> SledStore {
     SledStore::open(&dir.path().join("db")).unwrap()
 }
 
+/// `sled::open` for a store another handle in this process has just closed: sled's
+/// threads let go of the file lock a moment after the last handle drops, so this waits
+/// for the lock as `SledStore::open` does (the bare call failed now and then).
+fn reopen_raw(path: &std::path::Path) -> sled::Db {
+    let started = std::time::Instant::now();
+    loop {
+        match sled::open(path) {
+            Err(e)
+                if e.to_string().contains("could not acquire lock")
+                    && started.elapsed() < std::time::Duration::from_secs(30) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            opened => return opened.unwrap(),
+        }
+    }
+}
+
 fn walk(store: &SledStore) -> Vec<(String, IndexEntry)> {
     let mut out = Vec::new();
     store
@@ -436,7 +454,7 @@ fn a_migration_cut_short_is_started_again() {
     let (items, entries) = format_1_store(&path, 40);
     {
         // What a crash before the format changed leaves: new trees half filled.
-        let db = sled::open(&path).unwrap();
+        let db = reopen_raw(&path);
         db.open_tree(ITEMS)
             .unwrap()
             .insert(seq_key(3), "half")
