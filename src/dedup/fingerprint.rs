@@ -108,9 +108,9 @@ impl Fnv {
 
 fn syllable_weight(t: &Tok) -> u32 {
     if t.is_num {
-        return if t.text.starts_with('y') { 1 } else { 2 };
+        return if t.text.starts_with(b'y') { 1 } else { 2 };
     }
-    let s = t.text.as_str();
+    let s = t.text.as_bytes();
     if lexicon::is_stop(s) {
         0
     } else if lexicon::is_common(s) {
@@ -214,14 +214,14 @@ pub(crate) fn fingerprint_with(title: &str, lead: &str, grams: (usize, usize)) -
     let all = contract(all);
 
     let mut nums: Vec<u32> = Vec::new();
-    for t in all.iter().filter(|t| t.is_num && !t.text.starts_with('y')) {
+    for t in all.iter().filter(|t| t.is_num && !t.text.starts_with(b'y')) {
         let kind = match t.text.as_bytes().first() {
             Some(b'd') => NumKind::Date,
             Some(b'm') => NumKind::Month,
             Some(b'q') => NumKind::Quarter,
             _ => NumKind::Plain,
         };
-        let h = (hash32(&t.text) & 0x3fff_ffff) | ((kind as u32) << 30);
+        let h = (hash32(t.text.as_str()) & 0x3fff_ffff) | ((kind as u32) << 30);
         if !nums.contains(&h) && nums.len() < MAX_NUMBERS {
             nums.push(h);
         }

@@ -1,5 +1,5 @@
 //! Fixed word lists for near-duplicate fingerprints, all in folded form (see
-//! `fingerprint::fold_syllable`: no diacritics, lower case, đ → d, final `y` → `i` after
+//! `tokens::fold_syllable_into`: no diacritics, lower case, đ → d, final `y` → `i` after
 //! a consonant).
 //!
 //! The lists are fixed rather than learned because fingerprints are stored: changing a
@@ -183,7 +183,9 @@ pub(crate) const PLACES: &[&str] = &[
     "yen bai",
 ];
 
-type Set = std::collections::HashSet<&'static str, foldhash::fast::FixedState>;
+// Keyed by bytes, so that a token's text is looked up without being checked as UTF-8
+// again (tokens::Word).
+type Set = std::collections::HashSet<&'static [u8], foldhash::fast::FixedState>;
 
 /// The lists above as hash sets. `contains` on the slices compared a syllable with up to
 /// ~150 strings, and every syllable of every fingerprint asks (2.6 % of a cold round's
@@ -194,15 +196,15 @@ struct Sets {
     entity_trim: Set,
     entity_stop: Set,
     places: Set,
-    phrases: std::collections::HashMap<&'static str, Vec<Phrase>, foldhash::fast::FixedState>,
+    phrases: std::collections::HashMap<&'static [u8], Vec<Phrase>, foldhash::fast::FixedState>,
 }
 
 static SETS: std::sync::LazyLock<Sets> = std::sync::LazyLock::new(|| {
-    let set = |words: &[&'static str]| words.iter().copied().collect::<Set>();
+    let set = |words: &[&'static str]| words.iter().map(|w| w.as_bytes()).collect::<Set>();
     let mut phrases = std::collections::HashMap::<_, Vec<_>, _>::default();
     for p in PHRASES {
         if let Some(first) = p.0.first() {
-            phrases.entry(*first).or_default().push(*p);
+            phrases.entry(first.as_bytes()).or_default().push(*p);
         }
     }
     Sets {
@@ -220,28 +222,28 @@ type Phrase = (&'static [&'static str], &'static str);
 /// The [`PHRASES`] whose first syllable is `first`, in list order (so the longest of
 /// those sharing a start is still tried first). Trying all of them at every token was
 /// 2.4 % of a cold round's instructions.
-pub(crate) fn phrases_starting(first: &str) -> &'static [Phrase] {
-    SETS.phrases.get(first).map_or(&[], Vec::as_slice)
+pub(crate) fn phrases_starting(first: impl AsRef<[u8]>) -> &'static [Phrase] {
+    SETS.phrases.get(first.as_ref()).map_or(&[], Vec::as_slice)
 }
 
-pub(crate) fn is_stop(s: &str) -> bool {
-    SETS.stop.contains(s)
+pub(crate) fn is_stop(s: impl AsRef<[u8]>) -> bool {
+    SETS.stop.contains(s.as_ref())
 }
 
-pub(crate) fn is_common(s: &str) -> bool {
-    SETS.common.contains(s)
+pub(crate) fn is_common(s: impl AsRef<[u8]>) -> bool {
+    SETS.common.contains(s.as_ref())
 }
 
-pub(crate) fn is_entity_trim(s: &str) -> bool {
-    SETS.entity_trim.contains(s)
+pub(crate) fn is_entity_trim(s: impl AsRef<[u8]>) -> bool {
+    SETS.entity_trim.contains(s.as_ref())
 }
 
-pub(crate) fn is_entity_stop(s: &str) -> bool {
-    SETS.entity_stop.contains(s)
+pub(crate) fn is_entity_stop(s: impl AsRef<[u8]>) -> bool {
+    SETS.entity_stop.contains(s.as_ref())
 }
 
-pub(crate) fn is_place(s: &str) -> bool {
-    SETS.places.contains(s)
+pub(crate) fn is_place(s: impl AsRef<[u8]>) -> bool {
+    SETS.places.contains(s.as_ref())
 }
 
 #[cfg(test)]
@@ -252,11 +254,11 @@ mod tests {
     fn set_lookups_answer_as_the_lists_do() {
         type Lookup = fn(&str) -> bool;
         let lists: [(&[&str], Lookup); 5] = [
-            (STOP, is_stop),
-            (COMMON, is_common),
-            (ENTITY_TRIM, is_entity_trim),
-            (ENTITY_STOP, is_entity_stop),
-            (PLACES, is_place),
+            (STOP, |s| is_stop(s)),
+            (COMMON, |s| is_common(s)),
+            (ENTITY_TRIM, |s| is_entity_trim(s)),
+            (ENTITY_STOP, |s| is_entity_stop(s)),
+            (PLACES, |s| is_place(s)),
         ];
         let probes: Vec<&str> = lists
             .iter()

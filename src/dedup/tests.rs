@@ -1,6 +1,6 @@
 use chrono::{DateTime, FixedOffset, TimeZone};
 
-use super::tokens::{Tok, names, tokenize, tokenize_at_most};
+use super::tokens::{Tok, Word, names, tokenize, tokenize_at_most};
 use super::*;
 
 fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<FixedOffset> {
@@ -237,7 +237,7 @@ fn tokens_fold_contract_and_tag_numbers() {
     let t: Vec<String> =
         tokenize("Ngày 06/9/2025, BQL các KCN TP.HCM; tháng 8/2025, quý III và 1.500 tỷ")
             .into_iter()
-            .map(|t| t.text)
+            .map(|t| t.text.to_string())
             .collect();
     assert_eq!(
         t,
@@ -252,10 +252,66 @@ fn tokens_fold_contract_and_tag_numbers() {
 }
 
 #[test]
+fn number_tags_and_long_tokens() {
+    let t: Vec<String> = tokenize(
+        "0 007 00 2025 1.500.000 6-9-2025 06.9 1.500 8/2025 13/2025 32/12 \
+         Supercalifragilisticexpialidocious 123456789012345678901234567890 Quỳnh Kỳ",
+    )
+    .into_iter()
+    .map(|t| t.text.to_string())
+    .collect();
+    assert_eq!(
+        t,
+        [
+            "n0",
+            "n7",
+            "n0",
+            "y2025",
+            "n1500000",
+            "d6/9",
+            "d6/9",
+            "n1500",
+            "m8",
+            "n132025",
+            "n3212",
+            "supercalifragilisticexpialidocious",
+            "n123456789012345678901234567890",
+            "quynh",
+            "ki"
+        ]
+    );
+}
+
+#[test]
+fn words_keep_their_text_inline_or_not() {
+    for s in [
+        "",
+        "a",
+        "nghieng",
+        "d6/9",
+        "hưng yên",
+        &"x".repeat(22),
+        &"y".repeat(23),
+    ] {
+        let w = Word::new(s);
+        assert_eq!(w.as_str(), s);
+        assert_eq!(w.as_bytes(), s.as_bytes());
+        assert_eq!(w.len(), s.len());
+        assert_eq!(w.to_string(), s);
+        assert!(w == s);
+        assert!(w == Word::new(s));
+        assert_eq!(format!("{w:?}"), format!("{s:?}"));
+    }
+    assert!(matches!(Word::new(&"x".repeat(22)), Word::Inline(22, _)));
+    assert!(matches!(Word::new(&"x".repeat(23)), Word::Heap(_)));
+    assert!(Word::new("ab") != Word::new("abc"));
+}
+
+#[test]
 fn tokenizing_stops_after_max_tokens_with_the_same_tokens() {
     let view = |toks: &[Tok]| -> Vec<(String, bool, bool, bool, bool, bool)> {
         toks.iter()
-            .map(|t| (t.text.clone(), t.is_num, t.cap, t.upper, t.brk, t.sent))
+            .map(|t| (t.text.to_string(), t.is_num, t.cap, t.upper, t.brk, t.sent))
             .collect()
     };
     // Numbers read in context ("tháng 8", "quý III"), joined numbers and abbreviations

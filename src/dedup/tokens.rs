@@ -2,6 +2,8 @@
 //! name extraction. Kept apart from the hashing so the language rules can be read (and
 //! changed, with an `FP_VERSION` bump) on their own.
 
+use std::fmt::{self, Write as _};
+
 use unicode_normalization::UnicodeNormalization;
 
 use super::lexicon;
@@ -10,7 +12,7 @@ use crate::text::is_word_char;
 #[derive(Debug, Clone)]
 pub(crate) struct Tok {
     /// Folded text, or a number tag (`d6/9`, `m8`, `q3`, `y2025`, `n1500`).
-    pub text: String,
+    pub text: Word,
     pub is_num: bool,
     /// First letter upper case in the source text.
     pub cap: bool,
@@ -22,13 +24,96 @@ pub(crate) struct Tok {
     pub sent: bool,
 }
 
-/// Fold one syllable: diacritics off, lower case, đ → d, and a final `y` after a
-/// consonant → `i`, because "quản lý"/"quản lí", "kỹ"/"kĩ" are spelling variants.
-pub(crate) fn fold_syllable(s: &str) -> String {
-    let f = crate::text::fold(s);
-    match f.as_str() {
-        "ky" | "ly" | "my" | "ty" | "sy" | "hy" => format!("{}i", &f[..1]),
-        _ => f,
+/// Longest text a [`Word`] keeps inline. A folded syllable is ASCII and at most 7 bytes
+/// ("nghieng"), a number tag is short; foreign words and long digit runs may not fit.
+const INLINE: usize = 22;
+
+/// A token's text, inline when it fits. A `String` per token was one allocation for each
+/// of an item's ~70 tokens: an eighth of all the allocations of a cold round.
+#[derive(Clone)]
+pub(crate) enum Word {
+    /// The first `len` bytes are a whole `&str`'s (see [`Word::new`]).
+    Inline(u8, [u8; INLINE]),
+    Heap(Box<str>),
+}
+
+impl Word {
+    pub(crate) fn new(s: &str) -> Word {
+        match u8::try_from(s.len()) {
+            Ok(len) if s.len() <= INLINE => {
+                let mut buf = [0; INLINE];
+                buf[..s.len()].copy_from_slice(s.as_bytes());
+                Word::Inline(len, buf)
+            }
+            _ => Word::Heap(s.into()),
+        }
+    }
+
+    /// The text's bytes. Hashing, comparing and the word lists use these: the `&str` of an
+    /// inline word is checked again each time (`from_utf8`, ~60 instructions), which at
+    /// several uses a token cost as much as the allocations it saved.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Word::Inline(len, buf) => &buf[..usize::from(*len)],
+            Word::Heap(s) => s.as_bytes(),
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            // Copied from a `&str` whole, so the check cannot fail.
+            Word::Inline(..) => std::str::from_utf8(self.as_bytes()).unwrap_or_default(),
+            Word::Heap(s) => s,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+
+    pub(crate) fn starts_with(&self, b: u8) -> bool {
+        self.as_bytes().first() == Some(&b)
+    }
+}
+
+impl AsRef<[u8]> for Word {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl PartialEq for Word {
+    fn eq(&self, other: &Word) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for Word {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl fmt::Debug for Word {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Word {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Fold one syllable into `out`: diacritics off, lower case, đ → d, and a final `y` after
+/// a consonant → `i`, because "quản lý"/"quản lí", "kỹ"/"kĩ" are spelling variants.
+fn fold_syllable_into(s: &str, out: &mut String) {
+    out.clear();
+    crate::text::fold_into(s, out);
+    if matches!(out.as_str(), "ky" | "ly" | "my" | "ty" | "sy" | "hy") {
+        out.truncate(1);
+        out.push('i');
     }
 }
 
@@ -48,8 +133,10 @@ pub(crate) fn tokenize_at_most(text: &str, max: usize) -> Vec<Tok> {
         text.nfc().collect()
     };
     let mut out: Vec<Tok> = Vec::new();
-    // One buffer for every word: a String per word was a fifth of the allocations.
+    // One buffer for every word, one for its fold: a String per word was a fifth of the
+    // allocations.
     let mut word = String::new();
+    let mut folded = String::new();
     let mut i = 0;
     let mut brk = true;
     let mut sent = true;
@@ -94,13 +181,13 @@ pub(crate) fn tokenize_at_most(text: &str, max: usize) -> Vec<Tok> {
         let (count, all_upper) =
             letters.fold((0usize, true), |(n, up), c| (n + 1, up && c.is_uppercase()));
         let upper = count >= 2 && all_upper;
-        let text = if is_num {
-            number_tag(&word)
+        if is_num {
+            number_tag(&word, &mut folded);
         } else {
-            fold_syllable(&word)
-        };
+            fold_syllable_into(&word, &mut folded);
+        }
         out.push(Tok {
-            text,
+            text: Word::new(&folded),
             is_num,
             cap,
             upper,
@@ -136,51 +223,74 @@ fn is_year(s: &str) -> bool {
 }
 
 /// Tag a number so that the forms one event is written in meet: `06/9/2025`, `6/9`,
-/// `6-9-2025` and `06.9` are all `d6/9`; `8/2025` is the month `m8`.
-fn number_tag(raw: &str) -> String {
-    let parts: Vec<&str> = raw.split(['/', '-', '.']).collect();
+/// `6-9-2025` and `06.9` are all `d6/9`; `8/2025` is the month `m8`. Written into `out`,
+/// which is cleared first.
+fn number_tag(raw: &str, out: &mut String) {
+    out.clear();
+    let mut parts = [""; 3];
+    let mut n = 0;
+    for part in raw.split(['/', '-', '.']) {
+        if let Some(slot) = parts.get_mut(n) {
+            *slot = part;
+        }
+        n += 1;
+    }
     let sep_dot = raw.contains('.') && !raw.contains('/') && !raw.contains('-');
-    match parts.as_slice() {
-        [d, m, y] if is_year(y) => {
+    // `write!` into a String cannot fail.
+    match (n, parts) {
+        (3, [d, m, y]) if is_year(y) => {
             if let (Some(d), Some(m)) = (small(d, 31), small(m, 12)) {
-                return format!("d{d}/{m}");
+                let _ = write!(out, "d{d}/{m}");
+                return;
             }
         }
-        [m, y] if is_year(y) => {
+        (2, [m, y, _]) if is_year(y) => {
             if let Some(m) = small(m, 12) {
-                return format!("m{m}");
+                let _ = write!(out, "m{m}");
+                return;
             }
         }
-        [d, m] if !(sep_dot && m.len() == 3) => {
+        (2, [d, m, _]) if !(sep_dot && m.len() == 3) => {
             if let (Some(d), Some(m)) = (small(d, 31), small(m, 12)) {
-                return format!("d{d}/{m}");
+                let _ = write!(out, "d{d}/{m}");
+                return;
             }
         }
         _ => {}
     }
     if is_year(raw) {
-        return format!("y{raw}");
+        out.push('y');
+        out.push_str(raw);
+        return;
     }
-    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    format!("n{}", strip_zeros(&digits))
+    // `n` and the digits without leading zeros ("0" for none).
+    out.push('n');
+    for c in raw.chars().filter(char::is_ascii_digit) {
+        if c != '0' || out.len() > 1 {
+            out.push(c);
+        }
+    }
+    if out.len() == 1 {
+        out.push('0');
+    }
 }
 
 /// "tháng 8" is a month, "quý III"/"quý 3" a quarter; "8 tháng" stays a count.
 fn contextual_numbers(toks: &mut [Tok]) {
     for i in 1..toks.len() {
-        let prev = toks[i - 1].text.as_str();
-        let cur = toks[i].text.as_str();
-        let tag = match prev {
-            "thang" => cur
+        let cur = &toks[i].text;
+        let tag = match toks[i - 1].text.as_bytes() {
+            b"thang" => cur
+                .as_str()
                 .strip_prefix('n')
                 .and_then(|n| small(n, 12))
                 .map(|m| format!("m{m}")),
-            "quy" => {
-                let q = match cur {
-                    "i" | "n1" => Some(1),
-                    "ii" | "n2" => Some(2),
-                    "iii" | "n3" => Some(3),
-                    "iv" | "n4" => Some(4),
+            b"quy" => {
+                let q = match cur.as_bytes() {
+                    b"i" | b"n1" => Some(1),
+                    b"ii" | b"n2" => Some(2),
+                    b"iii" | b"n3" => Some(3),
+                    b"iv" | b"n4" => Some(4),
                     _ => None,
                 };
                 q.map(|q| format!("q{q}"))
@@ -188,7 +298,7 @@ fn contextual_numbers(toks: &mut [Tok]) {
             _ => None,
         };
         if let Some(t) = tag {
-            toks[i].text = t;
+            toks[i].text = Word::new(&t);
             toks[i].is_num = true;
         }
     }
@@ -208,7 +318,7 @@ pub(crate) fn contract(mut toks: Vec<Tok>) -> Vec<Tok> {
                     .zip(phrase.iter())
                     .all(|(t, p)| !t.is_num && t.text == *p)
             {
-                toks[i].text = (*abbr).to_string();
+                toks[i].text = Word::new(abbr);
                 toks.swap(kept, i);
                 kept += 1;
                 i += n;
@@ -251,7 +361,7 @@ pub(crate) fn names(toks: &[Tok]) -> Vec<String> {
         let shouted = run.iter().filter(|t| t.upper).count() >= 3;
         for t in run {
             if t.upper && !shouted && t.text.len() >= 3 && !lexicon::is_entity_trim(&t.text) {
-                push(t.text.clone());
+                push(t.text.to_string());
             }
         }
         words.clear();
