@@ -60,14 +60,10 @@ pub(crate) fn tags(s: &str) -> Tags<'_> {
     Tags { s, pos: 0 }
 }
 
+/// memchr's searches: every feed body is scanned (`count_entries`), and skipping its
+/// CDATA sections window by window was most of the scanner's 1.2 % of a cold round.
 fn find(b: &[u8], from: usize, pat: &[u8]) -> Option<usize> {
-    if from >= b.len() {
-        return None;
-    }
-    b[from..]
-        .windows(pat.len())
-        .position(|w| w == pat)
-        .map(|i| from + i)
+    memchr::memmem::find(b.get(from..)?, pat).map(|i| from + i)
 }
 
 fn is_name_start(c: u8) -> bool {
@@ -108,7 +104,7 @@ impl<'a> Iterator for Tags<'a> {
     fn next(&mut self) -> Option<Tag<'a>> {
         let b = self.s.as_bytes();
         loop {
-            let i = self.pos + b.get(self.pos..)?.iter().position(|&c| c == b'<')?;
+            let i = self.pos + memchr::memchr(b'<', b.get(self.pos..)?)?;
             let rest = &b[i..];
             if rest.starts_with(b"<!--") {
                 self.pos = find(b, i + 4, b"-->").map_or(b.len(), |j| j + 3);
