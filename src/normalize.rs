@@ -141,7 +141,23 @@ pub fn normalize(
 /// The first `n` characters of `s`, borrowed (collecting them char by char into a new
 /// String was 1.5 % of a cold round's instructions).
 fn first_chars(s: &str, n: usize) -> &str {
-    s.char_indices().nth(n).map_or(s, |(end, _)| &s[..end])
+    // A text of at most `n` bytes has at most `n` characters, and counting the bytes that
+    // start one is cheaper than decoding each (`char_indices().nth`: 0.6 % of a cold
+    // round's instructions, for the lead and the search prefix of every item).
+    if s.len() <= n {
+        return s;
+    }
+    let mut seen = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        // Every byte but a continuation byte (0b10xx_xxxx) starts a character.
+        if b & 0xC0 != 0x80 {
+            if seen == n {
+                return s.get(..i).unwrap_or(s);
+            }
+            seen += 1;
+        }
+    }
+    s
 }
 
 fn normalize_digested(
@@ -283,9 +299,11 @@ mod tests {
         assert_eq!(first_chars("Khánh Hòa", 9), "Khánh Hòa");
         assert_eq!(first_chars("Khánh Hòa", 99), "Khánh Hòa");
         assert_eq!(first_chars("ệ", 0), "");
-        for n in 0..12 {
-            let want: String = "Khánh Hòa ệ".chars().take(n).collect();
-            assert_eq!(first_chars("Khánh Hòa ệ", n), want);
+        for text in ["Khánh Hòa ệ", "Nghệ An ⁂ 𝔸 x", "abc", ""] {
+            for n in 0..20 {
+                let want: String = text.chars().take(n).collect();
+                assert_eq!(first_chars(text, n), want, "{text:?} {n}");
+            }
         }
     }
 
