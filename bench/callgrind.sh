@@ -5,9 +5,9 @@
 #   BASE_ZW=path/to/zonewire bash bench/callgrind.sh # and the same round for another build
 #
 # This VM's speed drifts 10-30 % between rounds, which hides a change of a few percent in
-# wall time. The instructions the per-item path executes do not drift (the threads'
-# interleaving moves the store's and the scheduler's counts a little), so this is how the
-# normalisation work of BENCHMARKS.md §1 was measured. Valgrind hides SHA-NI from the
+# wall time. The instructions the per-item path executes do not drift, so this is how the
+# normalisation work of BENCHMARKS.md §1 was measured. Compare stages, not the "whole
+# round" line: the threads' interleaving moves it by 5-20 % between runs of one build. Valgrind hides SHA-NI from the
 # program: SHA-256 weighs far more here than under `perf`. A round takes ~35 s.
 #
 # Environment: N (sources, default 60), PORT/ZW_PORT (18080/18001), SKIP_BUILD=1 uses the
