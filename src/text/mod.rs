@@ -192,6 +192,13 @@ fn clean_decoded(s: &str) -> String {
                 i += 1;
                 continue;
             }
+            // Vietnamese letters with a tone (U+1EA0–U+1EF9) start E1 BA or E1 BB, and
+            // nothing from U+1E00 to U+1FFF is whitespace or invisible: kept without
+            // decoding, where decoding them was most of this loop's work on real text.
+            Clean::Look if b == 0xE1 && matches!(bytes.get(i + 1), Some(0xB8..=0xBF)) => {
+                i += 3;
+                continue;
+            }
             // A lead byte is a character boundary.
             Clean::Look => match s.get(i..).and_then(|t| t.chars().next()) {
                 Some(c) => (clean_class(c), c.len_utf8()),

@@ -431,6 +431,23 @@ fn clean_decoded_per_char(s: &str) -> String {
 }
 
 #[test]
+fn cleaning_answers_per_character_for_every_three_byte_character_after_e1_and_e2() {
+    // The lead bytes the cleaner decodes or, for U+1E00-U+1FFF, keeps without decoding.
+    for cp in 0x1000..=0x2FFFu32 {
+        let Some(c) = char::from_u32(cp) else {
+            continue;
+        };
+        for text in [format!("Nghệ{c}An"), format!(" {c} "), format!("{c}ệ{c}")] {
+            assert_eq!(
+                clean_decoded(&text),
+                clean_decoded_per_char(&text),
+                "U+{cp:04X}"
+            );
+        }
+    }
+}
+
+#[test]
 fn cleaning_copies_runs_exactly_as_it_cleaned_per_character() {
     // Every kind of character the loop tells apart, around each other in every order a
     // small random walk reaches: kept ASCII and Vietnamese, ASCII and Unicode whitespace,
