@@ -80,7 +80,7 @@ impl ByteFold {
 }
 
 /// The non-ASCII case of [`fold_into`], for one character.
-pub(super) fn fold_char(c: char, w: &mut FoldWriter<'_>) {
+fn fold_char(c: char, w: &mut FoldWriter<'_>) {
     if c.is_whitespace() {
         w.pending_space = true;
     } else if !is_invisible(c) {
@@ -95,11 +95,11 @@ pub(super) fn fold_char(c: char, w: &mut FoldWriter<'_>) {
 /// characters whose canonical decomposition (a table search, then another per mark)
 /// was most of the cost of folding; almost all of them fold to one ASCII letter.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) struct Folded(u8);
+struct Folded(u8);
 
 impl Folded {
     /// Not one simple thing (several characters, non-ASCII): ask [`fold_char`].
-    pub(super) const SLOW: Folded = Folded(0);
+    const SLOW: Folded = Folded(0);
     const DROP: Folded = Folded(1);
     const SPACE: Folded = Folded(2);
 }
@@ -107,11 +107,11 @@ impl Folded {
 /// Every character below this (Latin-1, Latin Extended-A/B, IPA, the combining marks,
 /// Greek, Cyrillic … and Latin Extended Additional, where most Vietnamese letters live)
 /// has its answer in [`FOLD_TABLE`].
-pub(super) const FOLD_TABLE_END: usize = 0x1F00;
+const FOLD_TABLE_END: usize = 0x1F00;
 
 /// Built by running [`fold_char`] on each character, so that the table cannot disagree
 /// with it (a test also compares every entry with the slow path in context).
-pub(super) static FOLD_TABLE: std::sync::LazyLock<Vec<Folded>> = std::sync::LazyLock::new(|| {
+static FOLD_TABLE: std::sync::LazyLock<Vec<Folded>> = std::sync::LazyLock::new(|| {
     (0..FOLD_TABLE_END)
         .map(|cp| {
             let Some(c) = char::from_u32(cp as u32).filter(|c| !c.is_ascii()) else {
@@ -135,17 +135,17 @@ pub(super) static FOLD_TABLE: std::sync::LazyLock<Vec<Folded>> = std::sync::Lazy
         .collect()
 });
 
-pub(super) struct FoldWriter<'a> {
-    pub(super) out: &'a mut String,
-    pub(super) start: usize,
-    pub(super) pending_space: bool,
+struct FoldWriter<'a> {
+    out: &'a mut String,
+    start: usize,
+    pending_space: bool,
 }
 
 impl FoldWriter<'_> {
     // Called per character of every folded text; out of line it was 3 % of a round's
     // instructions.
     #[inline]
-    pub(super) fn push(&mut self, c: char) {
+    fn push(&mut self, c: char) {
         if self.pending_space && self.out.len() > self.start {
             self.out.push(' ');
         }
@@ -169,5 +169,121 @@ impl FoldWriter<'_> {
         } else {
             self.pending_space = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_variants_meet() {
+        let variants = [
+            "Khánh Hòa",
+            "Khánh Hoà",
+            "KHÁNH HÒA",
+            "khanh hoa",
+            "Kha\u{301}nh Ho\u{300}a",
+            "Kha\u{301}nh Hoa\u{300}",
+            "  Khánh\u{A0}\u{A0}Hòa  ",
+            "khánh-hòa",
+        ];
+        for v in variants {
+            assert_eq!(fold(v), "khanh hoa", "input {v:?}");
+        }
+        // Half-decomposed: precomposed ô followed by a combining acute.
+        assert_eq!(fold("Tô\u{301}ng"), fold("Tống"));
+        assert_eq!(fold("Tống"), "tong");
+    }
+
+    #[test]
+    fn fold_table() {
+        let cases: &[(&str, &str)] = &[
+            ("ĐÀ NẴNG", "da nang"),
+            ("Á Ðông", "a dong"),
+            ("đường ðến", "duong den"),
+            ("TP.HCM", "tp hcm"),
+            ("Bà Rịa - Vũng Tàu", "ba ria vung tau"),
+            ("Số: 115/TB-BQLKKT", "so 115 tb bqlkkt"),
+            ("Thuỵ Hương", "thuy huong"),
+            ("Thụy Khuê", "thuy khue"),
+            ("Ư Ơ ư ơ Ă ă", "u o u o a a"),
+            ("Khánh\u{200B}Hòa", "khanhhoa"),
+            ("công\u{AD}nghiệp", "congnghiep"),
+            ("İstanbul", "istanbul"),
+            ("«Tin mới»…", "tin moi"),
+            ("2025", "2025"),
+            ("", ""),
+            (" ,.- ", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(fold(input), *want, "input {input:?}");
+            assert_eq!(fold(&fold(input)), fold(input), "idempotent {input:?}");
+        }
+    }
+
+    /// `fold_into` without its table: every non-ASCII character through `fold_char`.
+    fn fold_slow(s: &str) -> String {
+        let mut out = String::new();
+        let mut w = FoldWriter {
+            out: &mut out,
+            start: 0,
+            pending_space: false,
+        };
+        for c in s.chars() {
+            if c.is_ascii_alphanumeric() {
+                w.push(c.to_ascii_lowercase());
+            } else if c.is_ascii() {
+                w.pending_space = true;
+            } else {
+                fold_char(c, &mut w);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fold_table_answers_like_the_slow_path_for_every_character() {
+        let mut simple = 0;
+        for cp in 0x80..FOLD_TABLE_END as u32 + 64 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            // Alone, between letters, after a space and before a combining mark: the
+            // pending-space and drop cases only show in context.
+            for text in [
+                format!("{c}"),
+                format!("a{c}b"),
+                format!("a {c}b"),
+                format!("x{c}\u{301}y"),
+            ] {
+                assert_eq!(fold(&text), fold_slow(&text), "U+{cp:04X} in {text:?}");
+            }
+            simple += usize::from(
+                FOLD_TABLE
+                    .get(cp as usize)
+                    .is_some_and(|f| *f != Folded::SLOW),
+            );
+        }
+        // Every Vietnamese letter is answered by the table.
+        for c in "ăâđêôơưáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ".chars()
+        {
+            for c in [c].into_iter().chain(c.to_uppercase()) {
+                assert!(
+                    FOLD_TABLE
+                        .get(c as usize)
+                        .is_some_and(|f| *f != Folded::SLOW),
+                    "{c} takes the slow path"
+                );
+            }
+        }
+        assert!(simple > 1000, "only {simple} characters in the table");
+    }
+
+    #[test]
+    fn fold_into_appends() {
+        let mut buf = String::from("x ");
+        fold_into(", Hòa", &mut buf);
+        assert_eq!(buf, "x hoa");
     }
 }

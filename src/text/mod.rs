@@ -18,8 +18,6 @@ use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 pub(crate) use fold::ByteFold;
-#[cfg(test)]
-use fold::{FOLD_TABLE, FOLD_TABLE_END, FoldWriter, Folded, fold_char};
 pub use fold::{fold, fold_into};
 pub use mojibake::has_mojibake;
 pub use serialized::sanitized_html_to_text;
