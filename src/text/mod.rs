@@ -127,6 +127,9 @@ enum Clean {
     Drop,
     /// A lead byte of characters of both kinds: decode the character to know.
     Look,
+    /// Kept, but the character (U+0300 and up) may not be [`nfc_stable`]: the text needs
+    /// the NFC check at the end.
+    Wide,
 }
 
 fn clean_class(c: char) -> Clean {
@@ -143,6 +146,8 @@ fn clean_class(c: char) -> Clean {
 /// or starts with one of five lead bytes (U+0080-U+00BF, U+1680, U+2000-U+206F, U+3000,
 /// U+FEFF); all other bytes, continuation bytes included, are kept as they are, so a
 /// text is scanned a byte at a time with no decoding (a test checks every character).
+/// Below U+0300 every character is also [`nfc_stable`], so a text whose lead bytes are
+/// all under 0xCC (Vietnamese letters aside, see [`clean_decoded`]) skips the NFC check.
 static CLEAN_BYTES: [Clean; 256] = {
     let mut t = [Clean::Keep; 256];
     let mut b = 0;
@@ -155,6 +160,12 @@ static CLEAN_BYTES: [Clean; 256] = {
     b = 0x09; // \t \n vertical tab, form feed, \r
     while b <= 0x0D {
         t[b] = Clean::Space;
+        b += 1;
+    }
+    // Lead bytes of U+0300 and up; E1, E2, E3 and EF are set to `Look` below.
+    b = 0xCC;
+    while b <= 0xF4 {
+        t[b] = Clean::Wide;
         b += 1;
     }
     t[0xC2] = Clean::Look;
@@ -184,9 +195,18 @@ fn clean_decoded(s: &str) -> String {
     };
     let bytes = s.as_bytes();
     let (mut run, mut i) = (0, 0);
+    // Whether a kept character may not be `nfc_stable`. Tracked here because checking
+    // the output afterwards read every character a second time (1.1 % of normalisation's
+    // instructions, BENCHMARKS.md §1), where Vietnamese text almost never needs it.
+    let mut unstable = false;
     while let Some(&b) = bytes.get(i) {
         let (class, len) = match CLEAN_BYTES[usize::from(b)] {
             Clean::Keep => {
+                i += 1;
+                continue;
+            }
+            Clean::Wide => {
+                unstable = true;
                 i += 1;
                 continue;
             }
@@ -194,12 +214,19 @@ fn clean_decoded(s: &str) -> String {
             // nothing from U+1E00 to U+1FFF is whitespace or invisible: kept without
             // decoding, where decoding them was most of this loop's work on real text.
             Clean::Look if b == 0xE1 && matches!(bytes.get(i + 1), Some(0xB8..=0xBF)) => {
+                let low = |k: usize| u32::from(bytes.get(i + k).map_or(0, |b| b & 0x3F));
+                let cp = 0x1000 | (low(1) << 6) | low(2);
+                unstable |= !(0x1EA0..=0x1EF9).contains(&cp);
                 i += 3;
                 continue;
             }
             // A lead byte is a character boundary.
             Clean::Look => match s.get(i..).and_then(|t| t.chars().next()) {
-                Some(c) => (clean_class(c), c.len_utf8()),
+                Some(c) => {
+                    let class = clean_class(c);
+                    unstable |= class == Clean::Keep && !nfc_stable(c);
+                    (class, c.len_utf8())
+                }
                 None => (Clean::Keep, 1),
             },
             class => (class, 1),
@@ -214,7 +241,7 @@ fn clean_decoded(s: &str) -> String {
     keep(&mut out, s.get(run..).unwrap_or(""), &mut pending_space);
     // Stripping comes before NFC so that `a` + ZWSP + U+0301 composes to `á`. NFC never
     // creates or removes whitespace, so the collapsing above stays valid.
-    if is_nfc_yes(&out) {
+    if !unstable || is_nfc_yes(&out) {
         out
     } else {
         out.nfc().collect()
