@@ -87,7 +87,11 @@ pub fn canonicalize(raw: &str, base: Option<&Url>) -> Option<String> {
     let query = url.query().map(normalize_query).unwrap_or_default();
     url.set_query(if query.is_empty() { None } else { Some(&query) });
     url.set_fragment(fragment.as_deref());
-    Some(url.to_string())
+    // Escaping can take a link under the limit over it; such a result would be refused
+    // when canonicalised again, and keys rely on canonical links being fixed points
+    // (found by fuzzing).
+    let out = url.to_string();
+    (out.len() <= MAX_URL_BYTES).then_some(out)
 }
 
 /// Identity key of a canonical URL: scheme and a leading `www.` ignored, so that

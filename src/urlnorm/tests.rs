@@ -20,6 +20,18 @@ fn canonical_form_is_a_fixed_point() {
         super::canonicalize(&format!("https://a.vn/{}", "x".repeat(20_000)), None),
         None
     );
+    // Under the length limit raw, over it once escaped: refused on the first pass too, or
+    // the second would refuse what the first returned.
+    let quoted = format!("https://a.vn/{}", "\"".repeat(6_000));
+    assert!(quoted.len() <= MAX_URL_BYTES);
+    assert_eq!(super::canonicalize(&quoted, None), None);
+    let fits = format!("https://a.vn/{}", "\"".repeat(5_000));
+    let once = super::canonicalize(&fits, None).unwrap();
+    assert!(once.len() > fits.len(), "{once}");
+    assert_eq!(
+        super::canonicalize(&once, None).as_deref(),
+        Some(once.as_str())
+    );
 }
 
 use super::*;
