@@ -96,7 +96,14 @@ static BUILDER: LazyLock<Builder<'static>> = LazyLock::new(|| {
         // relative afterwards is a bug, and dropping it is the safe failure.
         .url_relative(UrlRelative::Custom(Box::new(drop_relative)))
         .attribute_filter(filter_attribute)
-        .link_rel(Some("noopener noreferrer"))
+        // `rel` is set in place rather than appended (ammonia's `link_rel`): when the
+        // filter drops an `href`, ammonia's `swap_remove` moves the last attribute into
+        // its slot, so an appended `rel` came out first and a second pass put it last
+        // again. Set in place, it keeps its slot and the output is a fixed point (found
+        // by fuzzing).
+        .link_rel(None)
+        .add_tag_attributes("a", &["rel"])
+        .set_tag_attribute_value("a", "rel", "noopener noreferrer")
         .strip_comments(true);
     b
 });

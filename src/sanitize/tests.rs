@@ -360,6 +360,10 @@ fn output_is_a_fixed_point() {
         "<a title='a&#13;b' href='https://a.vn/'>x</a>",
         "<style></style>\u{feff}x",
         "\u{feff}\u{feff}<p>x</p>",
+        // A dropped `href` before other attributes of the link.
+        "<a href title>",
+        "<a href=\"javascript:void(0)\" title=\"Chi tiết\" hreflang=\"vi\">x</a>",
+        "<a href=\"/tin/1.html\" rel=\"nofollow\" title=\"t\">x</a>",
     ] {
         let once = sanitize_html(input, None);
         assert_eq!(sanitize_html(&once, None), once, "{input:?}");
