@@ -134,10 +134,52 @@ fn settle(out: String) -> String {
     } else {
         out
     };
+    let out = if out.contains("<pre") {
+        double_pre_line_feeds(&out)
+    } else {
+        out
+    };
     match out.strip_prefix('\u{feff}') {
         Some(rest) => rest.trim_start_matches('\u{feff}').to_string(),
         None => out,
     }
+}
+
+/// A parser drops a line feed right after `<pre>`, and html5ever's serializer does not
+/// write one back, so a `<pre>` whose text started with a blank line lost it, once more at
+/// every pass (found by fuzzing). Writing that line feed twice makes the text parse back
+/// as it was.
+///
+/// Serializer output is scanned without a parser: text escapes every `<`, and attribute
+/// values are double-quoted with `"` escaped, so each `<` starts a tag and the first `>`
+/// outside quotes ends it.
+fn double_pre_line_feeds(out: &str) -> String {
+    let b = out.as_bytes();
+    let mut fixed = String::with_capacity(out.len() + 8);
+    let (mut copied, mut at) = (0, 0);
+    while let Some(lt) = b.get(at..).and_then(|rest| memchr::memchr(b'<', rest)) {
+        let start = at + lt;
+        let mut end = start + 1;
+        let mut quoted = false;
+        while let Some(&c) = b.get(end) {
+            match c {
+                b'"' => quoted = !quoted,
+                b'>' if !quoted => break,
+                _ => {}
+            }
+            end += 1;
+        }
+        let is_pre = b.get(start + 1..start + 4) == Some(b"pre".as_slice())
+            && matches!(b.get(start + 4), Some(b' ' | b'>'));
+        if is_pre && b.get(end + 1) == Some(&b'\n') {
+            fixed.push_str(out.get(copied..=end).unwrap_or_default());
+            fixed.push('\n');
+            copied = end + 1;
+        }
+        at = end + 1;
+    }
+    fixed.push_str(out.get(copied..).unwrap_or_default());
+    fixed
 }
 
 /// Resolve a URL attribute value to an absolute URL, using the thread's base.

@@ -352,6 +352,25 @@ fn form_is_unwrapped_not_emptied() {
     assert_eq!(out, "<p>Nội dung</p>");
 }
 
+/// A parser drops the line feed right after `<pre>`, so one that starts the text must be
+/// written twice; only in a real `<pre>` start tag, never inside an attribute value.
+#[test]
+fn pre_keeps_its_leading_line_feed() {
+    assert_eq!(sanitize_html("<pre>\n\nx</pre>", None), "<pre>\n\nx</pre>");
+    assert_eq!(sanitize_html("<pre>\nx</pre>", None), "<pre>x</pre>");
+    assert_eq!(
+        sanitize_html(
+            "<p title=\"<pre>\n\">a</p><pre title=\"<pre>\">\n\nb</pre>",
+            None
+        ),
+        "<p title=\"&lt;pre&gt;\n\">a</p><pre title=\"&lt;pre&gt;\">\n\nb</pre>"
+    );
+    assert_eq!(
+        sanitize_html("<pre><b>\n</b></pre><pre>\n</pre>", None),
+        "<pre><b>\n</b></pre><pre></pre>"
+    );
+}
+
 /// Fuzzing found outputs that changed when sanitised again.
 #[test]
 fn output_is_a_fixed_point() {
@@ -364,6 +383,9 @@ fn output_is_a_fixed_point() {
         "<a href title>",
         "<a href=\"javascript:void(0)\" title=\"Chi tiết\" hreflang=\"vi\">x</a>",
         "<a href=\"/tin/1.html\" rel=\"nofollow\" title=\"t\">x</a>",
+        // A `<pre>` whose text starts with a line feed.
+        "<pre>\n\n",
+        "<pre lang=\"vi\" title=\"a > b\">\n\n\nBảng</pre><pre>\r\nx</pre>",
     ] {
         let once = sanitize_html(input, None);
         assert_eq!(sanitize_html(&once, None), once, "{input:?}");
