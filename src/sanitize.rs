@@ -335,8 +335,8 @@ static DIM_ATTR: LazyLock<regex::Regex> = LazyLock::new(|| {
 /// only when there is no iframe and every `<img` is a tag whose first `src` is allowed and
 /// which is not a pixel. Most articles carry images and nothing to prune, and the parse
 /// that proved it was a quarter of sanitising. Anything unusual (an entity in a value, a
-/// tag the pattern does not read whole, `<image`, which parsers read as `<img`) answers
-/// `true`. Should the scan and the parser still read a tag differently (an attribute
+/// tag the pattern does not read whole, a quoted value it cut open, `<image`, which
+/// parsers read as `<img`) answers `true`. Should the scan and the parser still read a tag differently (an attribute
 /// spelled inside another's quoted value), the worst outcome is a pixel kept or a refused
 /// image kept as an `<img>` without `src`: ammonia's attribute filter still drops a
 /// refused `src`, so nothing unsafe passes.
@@ -345,7 +345,7 @@ fn may_prune(html: &str) -> bool {
         return true;
     }
     for tag in img_tags(html) {
-        let Some(tag) = tag else {
+        let Some(tag) = tag.filter(|t| quoted_values_close(t)) else {
             return true;
         };
         let Some(src) = SRC_ATTR
@@ -418,6 +418,28 @@ fn img_tags(html: &str) -> impl Iterator<Item = Option<&str>> {
             });
         }
     })
+}
+
+/// Whether every quoted attribute value of a start tag, as [`img_tags`] cut it, closes
+/// inside it. One that does not held a `>` (`src='a:>'`), where the tag was cut: the
+/// parser reads a different `src` than the scan, so the scan cannot vouch for the tag.
+/// (Found by fuzzing: a refused `src` left an `<img>` without one.)
+fn quoted_values_close(tag: &str) -> bool {
+    let b = tag.as_bytes();
+    let mut i = 0;
+    while let Some(eq) = b.get(i..).and_then(|rest| memchr::memchr(b'=', rest)) {
+        i += eq + 1;
+        while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        if let Some(&q @ (b'"' | b'\'')) = b.get(i) {
+            match b.get(i + 1..).and_then(|rest| memchr::memchr(q, rest)) {
+                Some(close) => i += close + 2,
+                None => return false,
+            }
+        }
+    }
+    true
 }
 
 fn unquote(v: &str) -> &str {

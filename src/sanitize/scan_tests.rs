@@ -22,8 +22,26 @@ fn the_prune_scan_never_skips_what_the_parse_would_remove() {
         r#"<iframe src="https://evil.example/x"></iframe>"#,
         r#"<p>a<IMAGE src="https://t.vn/p.gif" width="1" height="1">b</p>"#,
         r#"<iframe src="https://www.youtube.com/embed/x">fallback</iframe>"#,
+        // A `>` inside a quoted value, where the scan cuts the tag.
+        "<img src='a:>'>",
+        r#"<img alt="x" src="javascript:a>b">"#,
     ] {
+        let _guard = BaseGuard::set(Some(&base));
         assert!(may_prune(html), "{html}");
+    }
+    for (tag, closes) in [
+        ("<img src='a:>", false),
+        (r#"<img alt="a" src="b>"#, false),
+        (r#"<img alt = "a=b" src='c' width=1>"#, true),
+        ("<img src=a'b alt=c>", true),
+        ("<img>", true),
+    ] {
+        assert_eq!(quoted_values_close(tag), closes, "{tag}");
+    }
+    let b = base.clone();
+    for html in ["<img src='a:>'>", "<p>x<img src=\"javascript:>\">y</p>"] {
+        let out = sanitize_html(html, Some(&b));
+        assert!(!out.contains("<img"), "{html} gave {out}");
     }
     // The hand scan reads tags as the pattern the lazy-image rewrite uses does.
     assert_eq!(
