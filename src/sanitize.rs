@@ -184,6 +184,11 @@ fn double_pre_line_feeds(out: &str) -> String {
 
 /// Resolve a URL attribute value to an absolute URL, using the thread's base.
 fn absolute(value: &str) -> Option<(Url, bool)> {
+    // An empty reference is the document itself: joined to the base it made an image of
+    // the list or article page, or a link back to it.
+    if value.trim_ascii().is_empty() {
+        return None;
+    }
     match Url::parse(value) {
         Ok(url) => Some((url, false)),
         Err(url::ParseError::RelativeUrlWithoutBase) => {

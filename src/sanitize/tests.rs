@@ -257,6 +257,17 @@ fn relative_urls_rewritten_against_base() {
     );
 }
 
+/// An empty reference would resolve to the base itself: an image of an HTML page, a link
+/// back to the page the article came from.
+#[test]
+fn empty_urls_are_dropped_even_with_a_base() {
+    let out = sanitize_html(
+        r#"<p>a<img src="" alt="x"><img src=" "><a href="">b</a><q cite="">c</q></p>"#,
+        Some(&base()),
+    );
+    assert_eq!(out, r#"<p>a<a rel="noopener noreferrer">b</a><q>c</q></p>"#);
+}
+
 #[test]
 fn relative_urls_dropped_without_base() {
     let out = sanitize_html(
