@@ -26,6 +26,10 @@ use ammonia::{Builder, UrlRelative};
 use scraper::{Html, Selector};
 use url::Url;
 
+mod prescan;
+
+use prescan::may_prune;
+
 const IFRAME_HOSTS: &[&str] = &[
     "youtube.com",
     "www.youtube.com",
@@ -335,129 +339,6 @@ fn promote_lazy_images(html: &str) -> Option<String> {
         format!("<img src={value}{body}")
     });
     Some(out.into_owned())
-}
-
-static DIM_ATTR: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r#"(?is)\s(width|height)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)"#)
-        .expect("constant regex compiles")
-});
-
-/// Whether [`prune_elements`] could remove anything, by a scan of the start tags: `false`
-/// only when there is no iframe and every `<img` is a tag whose first `src` is allowed and
-/// which is not a pixel. Most articles carry images and nothing to prune, and the parse
-/// that proved it was a quarter of sanitising. Anything unusual (an entity in a value, a
-/// tag the pattern does not read whole, a quoted value it cut open, `<image`, which
-/// parsers read as `<img`) answers `true`. Should the scan and the parser still read a tag differently (an attribute
-/// spelled inside another's quoted value), the worst outcome is a pixel kept or a refused
-/// image kept as an `<img>` without `src`: ammonia's attribute filter still drops a
-/// refused `src`, so nothing unsafe passes.
-fn may_prune(html: &str) -> bool {
-    if contains_ignore_ascii_case(html, "<iframe") {
-        return true;
-    }
-    for tag in img_tags(html) {
-        let Some(tag) = tag.filter(|t| quoted_values_close(t)) else {
-            return true;
-        };
-        let Some(src) = SRC_ATTR
-            .captures(tag)
-            .and_then(|c| c.get(1))
-            .map(|v| unquote(v.as_str()))
-        else {
-            return true;
-        };
-        if src.contains('&') || allowed_url("img", "src", src).is_none() {
-            return true;
-        }
-        let (mut width, mut height) = (None, None);
-        for c in DIM_ATTR.captures_iter(tag) {
-            let (Some(name), Some(v)) = (c.get(1), c.get(2)) else {
-                return true;
-            };
-            let v = unquote(v.as_str());
-            if v.contains('&') {
-                return true;
-            }
-            let slot = if name.as_str().eq_ignore_ascii_case("width") {
-                &mut width
-            } else {
-                &mut height
-            };
-            // The parser keeps an attribute's first occurrence.
-            slot.get_or_insert(v);
-        }
-        if is_tiny(width) && is_tiny(height) {
-            return true;
-        }
-    }
-    false
-}
-
-/// Every `<img` of `html` (any case): `Some` with the start tag up to its `>` when it is
-/// one as [`IMG_TAG`] reads it, `None` when the name goes on or no `>` follows. Scanned by
-/// hand because the case-insensitive pattern found no fast prefix and cost as much as
-/// the parse it saves.
-fn img_tags(html: &str) -> impl Iterator<Item = Option<&str>> {
-    let bytes = html.as_bytes();
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        loop {
-            let lt = at + memchr::memchr(b'<', bytes.get(at..)?)?;
-            at = lt + 1;
-            let is_img = bytes
-                .get(lt + 1..lt + 4)
-                .is_some_and(|n| n.eq_ignore_ascii_case(b"img"));
-            if !is_img {
-                // The HTML parser renames an `<image>` start tag to `img`.
-                let is_image = bytes
-                    .get(lt + 1..lt + 6)
-                    .is_some_and(|n| n.eq_ignore_ascii_case(b"image"));
-                if is_image {
-                    return Some(None);
-                }
-                continue;
-            }
-            let rest = html.get(lt + 4..).unwrap_or("");
-            let ends_name = rest
-                .chars()
-                .next()
-                .is_some_and(|c| !(c.is_alphanumeric() || c == '_'));
-            let close = rest.find('>');
-            return Some(match (ends_name, close) {
-                (true, Some(end)) => html.get(lt..lt + 4 + end + 1),
-                _ => None,
-            });
-        }
-    })
-}
-
-/// Whether every quoted attribute value of a start tag, as [`img_tags`] cut it, closes
-/// inside it. One that does not held a `>` (`src='a:>'`), where the tag was cut: the
-/// parser reads a different `src` than the scan, so the scan cannot vouch for the tag.
-/// (Found by fuzzing: a refused `src` left an `<img>` without one.)
-fn quoted_values_close(tag: &str) -> bool {
-    let b = tag.as_bytes();
-    let mut i = 0;
-    while let Some(eq) = b.get(i..).and_then(|rest| memchr::memchr(b'=', rest)) {
-        i += eq + 1;
-        while b.get(i).is_some_and(u8::is_ascii_whitespace) {
-            i += 1;
-        }
-        if let Some(&q @ (b'"' | b'\'')) = b.get(i) {
-            match b.get(i + 1..).and_then(|rest| memchr::memchr(q, rest)) {
-                Some(close) => i += close + 2,
-                None => return false,
-            }
-        }
-    }
-    true
-}
-
-fn unquote(v: &str) -> &str {
-    v.strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-        .or_else(|| v.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-        .unwrap_or(v)
 }
 
 static PRUNE_SELECTOR: LazyLock<Selector> =
