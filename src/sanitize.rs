@@ -133,11 +133,12 @@ pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
 /// a decoded `&#13;` as a raw CR, which the next parse turns into LF, and a leading
 /// U+FEFF survives once but is dropped by the next parse as a byte-order mark.
 ///
-/// One exception is left: a table's foster parenting can build a tree that no
-/// serialization reproduces (`<a>x<table><a>y` puts one link inside another), and the
-/// next parse splits it. Any parser, a reader's included, reads the output that way, so
-/// nothing is lost; making it a fixed point would take a second sanitising pass over
-/// every body with a table.
+/// One exception is left: the sanitised tree can nest elements in a way no parse builds,
+/// through a table's foster parenting (`<a>x<table><a>y` puts one link inside another)
+/// or an unknown element unwrapped between two headings (`<h6>x<custom><h6>y`). The next
+/// parse, a reader's included, moves end tags to split them; the text and every start
+/// tag stay as they were, so nothing is lost. Making it a fixed point would take a
+/// second sanitising pass over every body.
 fn settle(out: String) -> String {
     let out = if out.contains('\r') {
         out.replace("\r\n", "\n").replace('\r', "\n")
