@@ -75,17 +75,17 @@ pub(super) fn img_tags(html: &str) -> impl Iterator<Item = Option<ImgTag<'_>>> {
                 // `<imgx`, `<img-x>`: another element.
                 Some(_) => continue,
             }
-            let (tag, end) = read_attributes(html, lt + 4);
-            at = end.max(at);
-            return Some(tag);
+            // The scan goes on from just after this `<`, not after the tag: a `<img`
+            // the scan reads inside a comment may swallow a real one that the parser
+            // sees once the comment ends (found by fuzzing: `</x <img src='a>' <img>`).
+            return Some(read_attributes(html, lt + 4));
         }
     })
 }
 
 /// The attributes of a start tag from `from` (just after its name) to its `>`, by the
-/// tokenizer's states, and the offset after the tag. `None` for the unusual cases of
-/// [`img_tags`].
-fn read_attributes(html: &str, from: usize) -> (Option<ImgTag<'_>>, usize) {
+/// tokenizer's states. `None` for the unusual cases of [`img_tags`].
+fn read_attributes(html: &str, from: usize) -> Option<ImgTag<'_>> {
     let b = html.as_bytes();
     let mut tag = ImgTag::default();
     let mut i = from;
@@ -98,8 +98,8 @@ fn read_attributes(html: &str, from: usize) -> (Option<ImgTag<'_>>, usize) {
         // Before an attribute name; a `/` not followed by `>` is ignored there too.
         skip(&mut i, &|c| is_space(c) || c == b'/');
         match b.get(i) {
-            None => return (None, i),
-            Some(b'>') => return (Some(tag), i + 1),
+            None => return None,
+            Some(b'>') => return Some(tag),
             Some(_) => {}
         }
         // The name: its first character may be `=`.
@@ -116,15 +116,13 @@ fn read_attributes(html: &str, from: usize) -> (Option<ImgTag<'_>>, usize) {
             skip(&mut i, &is_space);
             match b.get(i) {
                 Some(&q @ (b'"' | b'\'')) => {
-                    let Some(len) = b.get(i + 1..).and_then(|rest| memchr::memchr(q, rest)) else {
-                        return (None, b.len());
-                    };
+                    let len = b.get(i + 1..).and_then(|rest| memchr::memchr(q, rest))?;
                     value = html.get(i + 1..i + 1 + len).unwrap_or_default();
                     i += len + 2;
                 }
                 // `a=>`: an empty value, and the tag ends.
                 Some(b'>') => {}
-                None => return (None, i),
+                None => return None,
                 Some(_) => {
                     let start = i;
                     skip(&mut i, &|c| !(is_space(c) || c == b'>'));
@@ -133,7 +131,7 @@ fn read_attributes(html: &str, from: usize) -> (Option<ImgTag<'_>>, usize) {
             }
         }
         if name.contains(['&', '\0']) || value.contains(['&', '\0']) {
-            return (None, i);
+            return None;
         }
         let slot = if name.eq_ignore_ascii_case("src") {
             &mut tag.src

@@ -28,6 +28,8 @@ fn the_prune_scan_never_skips_what_the_parse_would_remove() {
         r#"<img alt="x" src="javascript:a>b">"#,
         "<img s= src=\0>",
         r#"<img alt=" src=https://a.vn/1.jpg">"#,
+        // A `<img` inside a bogus comment, whose `>` ends the comment before a real one.
+        "<</x <img src='a>' <img alt=x>",
     ] {
         let _guard = BaseGuard::set(Some(&base));
         assert!(may_prune(html), "{html}");
@@ -37,6 +39,7 @@ fn the_prune_scan_never_skips_what_the_parse_would_remove() {
         "<img src='a:>'>",
         "<p>x<img src=\"javascript:>\">y</p>",
         "<img s= src=\0>",
+        "<</x <img src='a>' <img alt=x>",
     ] {
         let out = sanitize_html(html, Some(&b));
         assert!(!out.contains("<img"), "{html} gave {out}");
@@ -54,6 +57,8 @@ fn the_prune_scan_never_skips_what_the_parse_would_remove() {
         ("<p>a<IMG src=x>b<imgx src=y><img-x src=z><img", 2),
         ("<img/src=a><iMg\tsrc=b width=1 >< img><img_x>", 2),
         ("<img", 1),
+        // A `<img` inside another tag's value is read too.
+        ("<img alt='<img src=x>' src=y>", 2),
     ] {
         assert_eq!(img_tags(html).count(), tags, "{html}");
     }
