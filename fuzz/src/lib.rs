@@ -375,8 +375,9 @@ pub fn text(data: &[u8]) {
             // Accepted (README, "Fuzzing"): the sanitised tree can nest elements in a way
             // no parse builds (a table's foster parenting, an element unwrapped between two
             // headings or links: `<a>x<table><a>y`), and the next parse, a reader's too,
-            // moves end tags to split them. Only end tags may move: the text and every
-            // start tag, attributes in order, stay as they were, and the next pass settles.
+            // moves end tags to split them and re-opens formatting elements. The text,
+            // the other start tags, and each distinct formatting start tag (attributes in
+            // order) stay as they were, and the next pass settles.
             assert_eq!(
                 renesting_only(&clean),
                 renesting_only(&again),
@@ -399,15 +400,23 @@ pub fn text(data: &[u8]) {
     }
 }
 
-/// Serializer output without its end tags: its text and start tags in order. Two outputs
-/// that differ only by where end tags go nest the same content differently. Text escapes
+/// The elements a parser re-opens when it meets them misnested (the HTML spec's
+/// "formatting elements", reconstructed by the adoption agency algorithm).
+const FORMATTING: &[&str] = &[
+    "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
+];
+
+/// What re-nesting by a parser leaves alone in serializer output: its text (tags
+/// removed), its other start tags in order, and which distinct formatting start tags
+/// occur (re-opening clones them, attributes and all). End tags may move. Text escapes
 /// every `<`, so each one starts a tag, and a tag ends at the first `>` outside the
 /// double-quoted values the serializer writes.
-fn renesting_only(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
+fn renesting_only(html: &str) -> (String, Vec<&str>, std::collections::BTreeSet<&str>) {
+    let mut text = String::with_capacity(html.len());
+    let (mut others, mut formatting) = (Vec::new(), std::collections::BTreeSet::new());
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
-        out.push_str(&rest[..lt]);
+        text.push_str(&rest[..lt]);
         let tag = &rest[lt..];
         let mut quoted = false;
         let end = tag
@@ -417,13 +426,19 @@ fn renesting_only(html: &str) -> String {
                 c == '>' && !quoted
             })
             .map_or(tag.len(), |(i, _)| i + 1);
-        if !tag.starts_with("</") {
-            out.push_str(&tag[..end]);
+        let start = &tag[..end];
+        if !start.starts_with("</") {
+            let name = start[1..].split([' ', '>', '/']).next().unwrap_or_default();
+            if FORMATTING.contains(&name) {
+                formatting.insert(start);
+            } else {
+                others.push(start);
+            }
         }
         rest = &tag[end..];
     }
-    out.push_str(rest);
-    out
+    text.push_str(rest);
+    (text, others, formatting)
 }
 
 /// A target body: arbitrary bytes in, a panic on a finding.
