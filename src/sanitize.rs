@@ -136,9 +136,9 @@ pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
 /// One exception is left: the sanitised tree can nest elements in a way no parse builds,
 /// through a table's foster parenting (`<a>x<table><a>y` puts one link inside another)
 /// or an unknown element unwrapped between two headings (`<h6>x<custom><h6>y`). The next
-/// parse, a reader's included, moves end tags to split them; the text and every start
-/// tag stay as they were, so nothing is lost. Making it a fixed point would take a
-/// second sanitising pass over every body.
+/// parse, a reader's included, moves end tags to split them and re-opens the formatting
+/// elements (`<i>`, `<a>`…) it closed; the text stays as it was, so nothing is lost.
+/// Making it a fixed point would take a second sanitising pass over every body.
 fn settle(out: String) -> String {
     let out = if out.contains('\r') {
         out.replace("\r\n", "\n").replace('\r', "\n")
