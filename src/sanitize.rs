@@ -196,8 +196,9 @@ fn double_pre_line_feeds(out: &str) -> String {
 /// Resolve a URL attribute value to an absolute URL, using the thread's base.
 fn absolute(value: &str) -> Option<(Url, bool)> {
     // An empty reference is the document itself: joined to the base it made an image of
-    // the list or article page, or a link back to it.
-    if value.trim_ascii().is_empty() {
+    // the list or article page, or a link back to it. URL parsing strips leading and
+    // trailing C0 controls and spaces, so a value of only those is empty too.
+    if value.trim_matches(|c: char| c <= ' ').is_empty() {
         return None;
     }
     match Url::parse(value) {
