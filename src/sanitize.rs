@@ -161,33 +161,24 @@ fn settle(out: String) -> String {
 /// every pass (found by fuzzing). Writing that line feed twice makes the text parse back
 /// as it was.
 ///
-/// Serializer output is scanned without a parser: text escapes every `<`, and attribute
-/// values are double-quoted with `"` escaped, so each `<` starts a tag and the first `>`
-/// outside quotes ends it.
+/// Serializer output is read a tag at a time ([`crate::text::read_tag`], the reader of
+/// its shape that body text is scanned with).
 fn double_pre_line_feeds(out: &str) -> String {
     let b = out.as_bytes();
     let mut fixed = String::with_capacity(out.len() + 8);
     let (mut copied, mut at) = (0, 0);
     while let Some(lt) = b.get(at..).and_then(|rest| memchr::memchr(b'<', rest)) {
         let start = at + lt;
-        let mut end = start + 1;
-        let mut quoted = false;
-        while let Some(&c) = b.get(end) {
-            match c {
-                b'"' => quoted = !quoted,
-                b'>' if !quoted => break,
-                _ => {}
-            }
-            end += 1;
-        }
-        let is_pre = b.get(start + 1..start + 4) == Some(b"pre".as_slice())
-            && matches!(b.get(start + 4), Some(b' ' | b'>'));
-        if is_pre && b.get(end + 1) == Some(&b'\n') {
-            fixed.push_str(out.get(copied..=end).unwrap_or_default());
+        at = start + 1;
+        let Some(tag) = crate::text::read_tag(b, start) else {
+            continue;
+        };
+        at = tag.end;
+        if tag.name == "pre" && !tag.closing && b.get(tag.end) == Some(&b'\n') {
+            fixed.push_str(out.get(copied..tag.end).unwrap_or_default());
             fixed.push('\n');
-            copied = end + 1;
+            copied = tag.end;
         }
-        at = end + 1;
     }
     fixed.push_str(out.get(copied..).unwrap_or_default());
     fixed

@@ -20,6 +20,7 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 pub(crate) use fold::ByteFold;
 pub use fold::{fold, fold_into};
 pub use mojibake::has_mojibake;
+pub(crate) use serialized::read_tag;
 pub use serialized::sanitized_html_to_text;
 #[cfg(test)]
 pub(crate) use serialized::scan as scan_for_tests;

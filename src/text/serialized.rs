@@ -70,15 +70,15 @@ pub(crate) fn scan(html: &str) -> Option<String> {
     Some(raw)
 }
 
-struct Tag<'a> {
-    name: &'a str,
-    closing: bool,
+pub(crate) struct Tag<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) closing: bool,
     /// Just past the `>`.
-    end: usize,
+    pub(crate) end: usize,
 }
 
 /// The tag starting at `bytes[at] == b'<'`, if it is written as the serializer writes one.
-fn read_tag(bytes: &[u8], at: usize) -> Option<Tag<'_>> {
+pub(crate) fn read_tag(bytes: &[u8], at: usize) -> Option<Tag<'_>> {
     let mut i = at + 1;
     let closing = bytes.get(i) == Some(&b'/');
     if closing {
