@@ -296,42 +296,47 @@ fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
     false
 }
 
-static IMG_TAG: LazyLock<regex::Regex> =
-    LazyLock::new(|| regex::Regex::new(r"(?is)<img\b[^>]*>").expect("constant regex compiles"));
-static LAZY_ATTR: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r#"(?is)\sdata-(?:src|original|lazy-src)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)"#)
-        .expect("constant regex compiles")
-});
-static SRC_ATTR: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r#"(?is)\ssrc\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)"#)
-        .expect("constant regex compiles")
-});
-
 /// Vietnamese CMSs lazy-load article images: `src` holds a placeholder and the real
 /// image sits in `data-src` (or `data-original`), which the sanitizer would drop. Make the
 /// real one the `src` before sanitising; the URL is then checked like any other.
-/// Only `<img>` start tags are rewritten, and only when they carry such an attribute.
+///
+/// The real URL goes in as a new first `src`: the tokenizer keeps the first of duplicate
+/// attributes, so the placeholder is ignored without editing the rest of the tag. Tags are
+/// read by the tokenizer's rules ([`prescan::lazy_images`]); the patterns this replaced
+/// stopped at a `>` inside a quoted value and removed `src=` from inside other values.
 fn promote_lazy_images(html: &str) -> Option<String> {
-    if !contains_ignore_ascii_case(html, "data-src")
-        && !contains_ignore_ascii_case(html, "data-original")
-        && !contains_ignore_ascii_case(html, "data-lazy-src")
+    if !prescan::LAZY_ATTRIBUTES
+        .iter()
+        .any(|name| contains_ignore_ascii_case(html, name))
     {
         return None;
     }
-    let out = IMG_TAG.replace_all(html, |caps: &regex::Captures<'_>| {
-        let tag = &caps[0];
-        let Some(lazy) = LAZY_ATTR.captures(tag) else {
-            return tag.to_string();
-        };
-        let value = lazy[1].to_string();
-        let without_src = SRC_ATTR.replace_all(tag, "");
-        let without_lazy = LAZY_ATTR.replace_all(&without_src, "");
-        let body = without_lazy.trim_start_matches(|c: char| {
-            c != ' ' && c != '\t' && c != '\n' && c != '>' && c != '/'
-        });
-        format!("<img src={value}{body}")
-    });
-    Some(out.into_owned())
+    let mut out = String::new();
+    let mut copied = 0;
+    for (name_end, lazy) in prescan::lazy_images(html) {
+        out.push_str(html.get(copied..name_end)?);
+        // Quoted as it was, so that it reads back the same; an unquoted value may hold
+        // either quote, and `&quot;` reads back as `"` in any attribute value.
+        match lazy.quote {
+            Some(q) => {
+                let q = char::from(q);
+                out.extend([' ', 's', 'r', 'c', '=', q]);
+                out.push_str(lazy.value);
+                out.push(q);
+            }
+            None => {
+                out.push_str(" src=\"");
+                out.push_str(&lazy.value.replace('"', "&quot;"));
+                out.push('"');
+            }
+        }
+        copied = name_end;
+    }
+    if copied == 0 {
+        return None;
+    }
+    out.push_str(html.get(copied..)?);
+    Some(out)
 }
 
 static PRUNE_SELECTOR: LazyLock<Selector> =

@@ -1,7 +1,7 @@
 //! Tests of the scans that stand in for a parse: the pruning pre-scan of `<img` tags and
 //! the reading of sanitised HTML as text. Each is checked against the parse it replaces.
 
-use super::prescan::{ImgTag, img_tags, may_prune};
+use super::prescan::{ImgTag, LAZY_ATTRIBUTES, img_tags, may_prune};
 use super::tests::{HOSTILE, base, elements};
 use super::*;
 
@@ -170,6 +170,111 @@ fn the_prune_scan_lets_ordinary_images_through() {
         assert_eq!(imgs.len(), 1, "{out}");
         assert_eq!(imgs[0].value().attr("src"), Some(src), "{out}");
     }
+}
+
+/// The lazy-image rewrite gives every `<img>` the parser makes from a tag with a lazy
+/// attribute that attribute's value as its `src`, and changes nothing else the parser
+/// reads: no other attribute, no other element, no text.
+#[test]
+fn lazy_images_are_promoted_as_the_parser_reads_them() {
+    use std::collections::BTreeMap;
+    let crafted = [
+        r#"<img class="lazy" src="/blank.gif" data-src="/real.jpg" alt="x">"#,
+        // A `>` inside a quoted value: the pattern this replaced stopped there.
+        r#"<img alt="a > b" src="/blank.gif" data-src="/real.jpg">"#,
+        // `src=` inside another value is text: the pattern removed it from the `alt`.
+        r#"<img alt="see src=x" data-src='/real.jpg' src=/blank.gif>"#,
+        // A `<img` inside a value is not a tag.
+        r#"<img alt='<img data-src=/x.jpg>' src=/ok.jpg>"#,
+        // Unquoted values may hold quotes; blank lazy values are passed over.
+        r#"<IMG/DATA-ORIGINAL=/a"b'c.jpg><img src=/ok.jpg data-src="  ">"#,
+        r#"<img data-src=/a&amp;b.jpg data-lazy-src=/second.jpg>"#,
+        // The parser keeps the first of duplicates, blank or not.
+        r#"<img src=/ok.jpg data-src="" data-src=/dup.jpg><img data-src=a data-src=b>"#,
+        "<p>a</p><img data-src=/x.jpg",
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html");
+    let pages: Vec<String> = std::fs::read_dir(&dir)
+        .expect("fixture dir")
+        .filter_map(|e| std::fs::read(e.ok()?.path()).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .collect();
+    type Attrs = BTreeMap<String, String>;
+    let images = |html: &str| -> (Vec<Attrs>, String) {
+        let doc = Html::parse_fragment(html);
+        let imgs = elements(&doc, "img")
+            .iter()
+            .map(|e| {
+                e.value()
+                    .attrs()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
+            .collect();
+        let mut rest = Html::parse_fragment(html);
+        let ids: Vec<_> = rest
+            .select(&Selector::parse("img").unwrap())
+            .map(|e| e.id())
+            .collect();
+        for id in ids {
+            if let Some(mut node) = rest.tree.get_mut(id) {
+                node.detach();
+            }
+        }
+        (imgs, rest.root_element().html())
+    };
+    let mut promoted = 0;
+    for input in crafted
+        .iter()
+        .copied()
+        .chain(HOSTILE.iter().copied())
+        .chain(pages.iter().map(String::as_str))
+    {
+        let rewritten = promote_lazy_images(input);
+        let (before, rest_before) = images(input);
+        let (after, rest_after) = images(rewritten.as_deref().unwrap_or(input));
+        assert_eq!(rest_before, rest_after, "{input}");
+        assert_eq!(before.len(), after.len(), "{input}");
+        for (b, a) in before.iter().zip(&after) {
+            let lazy: Vec<&String> = LAZY_ATTRIBUTES
+                .iter()
+                .filter_map(|n| b.get(*n))
+                .filter(|v| !v.trim_ascii().is_empty())
+                .collect();
+            let mut want = b.clone();
+            match lazy.as_slice() {
+                [] => {}
+                [one] => {
+                    want.insert("src".into(), one.to_string());
+                }
+                // The tree has lost the attributes' order; the first one is asserted below.
+                more => {
+                    let src = a.get("src").cloned().unwrap_or_default();
+                    assert!(more.contains(&&src), "{input}: {a:?}");
+                    want.insert("src".into(), src);
+                }
+            }
+            promoted += usize::from(!lazy.is_empty());
+            assert_eq!(a, &want, "{input}");
+        }
+    }
+    assert!(promoted >= 7, "{promoted}");
+    let src_of = |html: &str| {
+        let (imgs, _) = images(&promote_lazy_images(html).unwrap_or_default());
+        imgs.iter()
+            .map(|a| a.get("src").cloned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        src_of(crafted[5]),
+        [Some("/a&b.jpg".to_string())],
+        "the first lazy attribute wins"
+    );
+    assert_eq!(
+        src_of(crafted[6]),
+        [Some("/ok.jpg".to_string()), Some("a".to_string())]
+    );
+    assert_eq!(promote_lazy_images(crafted[7]), None);
 }
 
 #[test]

@@ -424,6 +424,16 @@ fn lazy_loaded_images_keep_the_real_image() {
         !out.contains("blank.gif") && !out.contains("data-src"),
         "{out}"
     );
+    // A `>` or `src=` inside another attribute's value neither hides the lazy image nor
+    // loses its text.
+    let out = sanitize_html(
+        r#"<img alt="a > b src=c" src="/images/blank.gif" data-src='/Uploads/h3.jpg'>"#,
+        Some(&base),
+    );
+    assert_eq!(
+        out,
+        r#"<img src="https://bqlkcn.hungyen.gov.vn/Uploads/h3.jpg" alt="a &gt; b src=c">"#
+    );
     // A hostile lazy URL is refused like any other.
     let out = sanitize_html(
         r#"<img src="/x.gif" data-src="javascript:alert(1)">"#,
