@@ -85,23 +85,30 @@ fn img_at(bytes: &[u8], lt: usize) -> ImgAt {
 /// inside a quoted value and read `src=` inside another attribute's value (both found by
 /// fuzzing: a refused image was left as an `<img>` without `src`).
 pub(super) fn img_tags(html: &str) -> impl Iterator<Item = Option<ImgTag<'_>>> {
-    let bytes = html.as_bytes();
     let mut at = 0;
     std::iter::from_fn(move || {
-        loop {
-            let lt = at + memchr::memchr(b'<', bytes.get(at..)?)?;
-            at = lt + 1;
-            match img_at(bytes, lt) {
-                ImgAt::Tag => {}
-                ImgAt::Unreadable => return Some(None),
-                ImgAt::Not => continue,
-            }
-            // The scan goes on from just after this `<`, not after the tag: a `<img`
-            // the scan reads inside a comment may swallow a real one that the parser
-            // sees once the comment ends (found by fuzzing: `</x <img src='a>' <img>`).
-            return Some(img_tag(html, lt + 4));
-        }
+        let (lt, found) = next_img(html.as_bytes(), at)?;
+        // The scan goes on from just after this `<`, not after the tag: a `<img` the
+        // scan reads inside a comment may swallow a real one that the parser sees once
+        // the comment ends (found by fuzzing: `</x <img src='a>' <img>`).
+        at = lt + 1;
+        Some(match found {
+            ImgAt::Tag => img_tag(html, lt + 4),
+            _ => None,
+        })
     })
+}
+
+/// The next `<` from `at` on that starts an `<img` tag or an unreadable one.
+fn next_img(bytes: &[u8], mut at: usize) -> Option<(usize, ImgAt)> {
+    loop {
+        let lt = at + memchr::memchr(b'<', bytes.get(at..)?)?;
+        at = lt + 1;
+        match img_at(bytes, lt) {
+            ImgAt::Not => continue,
+            found => return Some((lt, found)),
+        }
+    }
 }
 
 fn img_tag(html: &str, from: usize) -> Option<ImgTag<'_>> {
@@ -130,17 +137,16 @@ pub(super) const LAZY_ATTRIBUTES: &[&str] = &["data-src", "data-original", "data
 
 /// Every `<img>` start tag of `html` that carries a lazy-loading attribute with a
 /// value: where its name ends, and that attribute (the first one, in the tag's order,
-/// that is not blank and not a duplicate). Unlike [`img_tags`], the scan goes on after each tag it read, as the
-/// tokenizer does outside comments and raw text: this scan changes the input, so it must
-/// not rewrite a `<img` written inside another tag's value.
+/// that is not blank and not a duplicate). Unlike [`img_tags`], the scan goes on after
+/// each tag it read, as the tokenizer does outside comments and raw text: this scan
+/// changes the input, so it must not rewrite a `<img` written inside another tag's value.
 pub(super) fn lazy_images(html: &str) -> impl Iterator<Item = (usize, Attribute<'_>)> {
-    let bytes = html.as_bytes();
     let mut at = 0;
     std::iter::from_fn(move || {
         loop {
-            let lt = at + memchr::memchr(b'<', bytes.get(at..)?)?;
+            let (lt, found) = next_img(html.as_bytes(), at)?;
             at = lt + 1;
-            if !matches!(img_at(bytes, lt), ImgAt::Tag) {
+            if !matches!(found, ImgAt::Tag) {
                 continue;
             }
             let mut lazy = None;

@@ -5,6 +5,23 @@ use super::prescan::{ImgTag, LAZY_ATTRIBUTES, img_tags, may_prune};
 use super::tests::{HOSTILE, base, elements};
 use super::*;
 
+/// The HTML fixture pages (real sites' list and article pages), sorted by name.
+fn fixture_pages() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixture dir")
+        .filter_map(|e| Some(e.ok()?.path()))
+        .collect();
+    paths.sort();
+    let pages: Vec<String> = paths
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .collect();
+    assert!(pages.len() >= 5, "fixtures in {}", dir.display());
+    pages
+}
+
 /// The scan that skips the pruning parse must never skip it when the parse would remove
 /// something: every input here loses an element (or a pixel) and must keep doing so.
 #[test]
@@ -96,12 +113,7 @@ fn the_img_scan_reads_what_the_parser_reads() {
         let got: Vec<_> = img_tags(html).collect();
         assert_eq!(got.as_slice(), std::slice::from_ref(want), "{html}");
     }
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html");
-    let pages: Vec<String> = std::fs::read_dir(&dir)
-        .expect("fixture dir")
-        .filter_map(|e| std::fs::read(e.ok()?.path()).ok())
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .collect();
+    let pages = fixture_pages();
     let img = Selector::parse("img").unwrap();
     let mut compared = 0;
     for html in HOSTILE
@@ -193,12 +205,7 @@ fn lazy_images_are_promoted_as_the_parser_reads_them() {
         r#"<img src=/ok.jpg data-src="" data-src=/dup.jpg><img data-src=a data-src=b>"#,
         "<p>a</p><img data-src=/x.jpg",
     ];
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html");
-    let pages: Vec<String> = std::fs::read_dir(&dir)
-        .expect("fixture dir")
-        .filter_map(|e| std::fs::read(e.ok()?.path()).ok())
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .collect();
+    let pages = fixture_pages();
     type Attrs = BTreeMap<String, String>;
     let images = |html: &str| -> (Vec<Attrs>, String) {
         let doc = Html::parse_fragment(html);
@@ -302,14 +309,7 @@ fn case_insensitive_search_finds_every_spelling() {
 #[test]
 fn sanitized_text_by_scan_matches_the_parse() {
     use crate::text::{html_to_text, sanitized_html_to_text};
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html");
-    let mut pages: Vec<String> = std::fs::read_dir(&dir)
-        .expect("fixture dir")
-        .filter_map(|e| std::fs::read(e.ok()?.path()).ok())
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .collect();
-    pages.sort();
-    assert!(pages.len() >= 5, "fixtures in {}", dir.display());
+    let pages = fixture_pages();
     let crafted = [
         "<p>Khánh&nbsp;Hòa &amp; Hưng Yên</p><p>a&lt;b&gt;c</p>",
         "<b>Khánh</b>Hòa<br>KCN<hr>VSIP<ul><li>một</li><li>hai</li></ul>",
