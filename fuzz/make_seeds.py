@@ -143,6 +143,7 @@ for name, text in [
     ("svg", "<a href='javascript:alert(1)'>x</a><svg><script>y</script></svg><style>p{}</style><form><input></form>"),
     ("relative", "<a href='../tin/a.html'>a</a><img src='data:image/png;base64,AAAA'><img src='data:text/html,x'>"),
     ("special_case", "İSTANBUL ǅ ẞ ﬁ Ð ð"),
+    ("lazy", "<img alt='a > b src=c' src=/blank.gif data-src=\"/real.jpg\"><IMG/DATA-ORIGINAL=/a\"b.jpg data-lazy-src='' data-src=x>"),
 ]:
     seed("text", name, text)
 
