@@ -184,12 +184,17 @@ fn double_pre_line_feeds(out: &str) -> String {
     fixed
 }
 
+/// Whether a URL attribute value is empty once URL parsing has stripped its leading and
+/// trailing C0 controls and spaces.
+fn is_empty_url(value: &str) -> bool {
+    value.trim_matches(|c: char| c <= ' ').is_empty()
+}
+
 /// Resolve a URL attribute value to an absolute URL, using the thread's base.
 fn absolute(value: &str) -> Option<(Url, bool)> {
     // An empty reference is the document itself: joined to the base it made an image of
-    // the list or article page, or a link back to it. URL parsing strips leading and
-    // trailing C0 controls and spaces, so a value of only those is empty too.
-    if value.trim_matches(|c: char| c <= ' ').is_empty() {
+    // the list or article page, or a link back to it.
+    if is_empty_url(value) {
         return None;
     }
     match Url::parse(value) {

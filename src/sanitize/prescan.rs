@@ -9,7 +9,7 @@
 //! - The lazy-image scan finds the tags whose real image sits in `data-src` (or a
 //!   sibling) for [`super::promote_lazy_images`].
 
-use super::{allowed_url, contains_ignore_ascii_case, is_tiny};
+use super::{allowed_url, contains_ignore_ascii_case, is_empty_url, is_tiny};
 
 /// What pruning looks at in an `<img>` start tag: the first occurrence of each
 /// attribute, as the parser keeps it.
@@ -137,7 +137,8 @@ pub(super) const LAZY_ATTRIBUTES: &[&str] = &["data-src", "data-original", "data
 
 /// Every `<img>` start tag of `html` that carries a lazy-loading attribute with a
 /// value: where its name ends, and that attribute (the first one, in the tag's order,
-/// that is not blank and not a duplicate). Unlike [`img_tags`], the scan goes on after
+/// that is not a duplicate and not empty as a URL: promoting an empty one would lose
+/// the image). Unlike [`img_tags`], the scan goes on after
 /// each tag it read, as the tokenizer does outside comments and raw text: this scan
 /// changes the input, so it must not rewrite a `<img` written inside another tag's value.
 pub(super) fn lazy_images(html: &str) -> impl Iterator<Item = (usize, Attribute<'_>)> {
@@ -163,7 +164,7 @@ pub(super) fn lazy_images(html: &str) -> impl Iterator<Item = (usize, Attribute<
                 // The parser keeps only the first of duplicate attributes.
                 if !std::mem::replace(&mut seen[k], true)
                     && lazy.is_none()
-                    && !attr.value.trim_ascii().is_empty()
+                    && !is_empty_url(attr.value)
                 {
                     lazy = Some(attr);
                 }

@@ -200,6 +200,7 @@ fn lazy_images_are_promoted_as_the_parser_reads_them() {
         r#"<img alt='<img data-src=/x.jpg>' src=/ok.jpg>"#,
         // Unquoted values may hold quotes; blank lazy values are passed over.
         r#"<IMG/DATA-ORIGINAL=/a"b'c.jpg><img src=/ok.jpg data-src="  ">"#,
+        "<img src=/ok.jpg data-src='\u{1}\t' data-original=/real.jpg>",
         r#"<img data-src=/a&amp;b.jpg data-lazy-src=/second.jpg>"#,
         // The parser keeps the first of duplicates, blank or not.
         r#"<img src=/ok.jpg data-src="" data-src=/dup.jpg><img data-src=a data-src=b>"#,
@@ -246,7 +247,7 @@ fn lazy_images_are_promoted_as_the_parser_reads_them() {
             let lazy: Vec<&String> = LAZY_ATTRIBUTES
                 .iter()
                 .filter_map(|n| b.get(*n))
-                .filter(|v| !v.trim_ascii().is_empty())
+                .filter(|v| !is_empty_url(v))
                 .collect();
             let mut want = b.clone();
             match lazy.as_slice() {
@@ -265,7 +266,7 @@ fn lazy_images_are_promoted_as_the_parser_reads_them() {
             assert_eq!(a, &want, "{input}");
         }
     }
-    assert!(promoted >= 7, "{promoted}");
+    assert!(promoted >= 8, "{promoted}");
     let src_of = |html: &str| {
         let (imgs, _) = images(&promote_lazy_images(html).unwrap_or_default());
         imgs.iter()
@@ -274,14 +275,19 @@ fn lazy_images_are_promoted_as_the_parser_reads_them() {
     };
     assert_eq!(
         src_of(crafted[5]),
+        [Some("/real.jpg".to_string())],
+        "a lazy value of only controls and spaces is passed over"
+    );
+    assert_eq!(
+        src_of(crafted[6]),
         [Some("/a&b.jpg".to_string())],
         "the first lazy attribute wins"
     );
     assert_eq!(
-        src_of(crafted[6]),
+        src_of(crafted[7]),
         [Some("/ok.jpg".to_string()), Some("a".to_string())]
     );
-    assert_eq!(promote_lazy_images(crafted[7]), None);
+    assert_eq!(promote_lazy_images(crafted[8]), None);
 }
 
 #[test]
