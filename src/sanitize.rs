@@ -138,7 +138,9 @@ pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
 /// or an unknown element unwrapped between two headings (`<h6>x<custom><h6>y`). The next
 /// parse, a reader's included, moves end tags to split them and re-opens the formatting
 /// elements (`<i>`, `<a>`…) it closed; the text stays as it was, so nothing is lost.
-/// Making it a fixed point would take a second sanitising pass over every body.
+/// Making it a fixed point would take further sanitising passes over every body, until
+/// one changes nothing: a re-parse can leave a nesting the next one undoes (fuzzing found
+/// `<a><h6><s><h5><s><s><table><s><a>`, which settles at the third pass).
 fn settle(out: String) -> String {
     let out = if out.contains('\r') {
         out.replace("\r\n", "\n").replace('\r', "\n")
