@@ -318,25 +318,20 @@ fn promote_lazy_images(html: &str) -> Option<String> {
     {
         return None;
     }
-    let mut out = String::new();
+    let mut out = String::with_capacity(html.len() + 64);
     let mut copied = 0;
     for (name_end, lazy) in prescan::lazy_images(html) {
         out.push_str(html.get(copied..name_end)?);
         // Quoted as it was, so that it reads back the same; an unquoted value may hold
         // either quote, and `&quot;` reads back as `"` in any attribute value.
-        match lazy.quote {
-            Some(q) => {
-                let q = char::from(q);
-                out.extend([' ', 's', 'r', 'c', '=', q]);
-                out.push_str(lazy.value);
-                out.push(q);
-            }
-            None => {
-                out.push_str(" src=\"");
-                out.push_str(&lazy.value.replace('"', "&quot;"));
-                out.push('"');
-            }
-        }
+        let (quote, value) = match lazy.quote {
+            Some(q) => (char::from(q), Cow::Borrowed(lazy.value)),
+            None => ('"', Cow::Owned(lazy.value.replace('"', "&quot;"))),
+        };
+        out.push_str(" src=");
+        out.push(quote);
+        out.push_str(&value);
+        out.push(quote);
         copied = name_end;
     }
     if copied == 0 {
